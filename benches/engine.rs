@@ -1,0 +1,2 @@
+//! Engine benchmarks (issue 3).
+fn main() {}

@@ -1,0 +1,213 @@
+//! Command-line front end: one file per subcommand, each printing text or `--json` from
+//! core results. Exit codes: 0 success; 1 the operation failed (I/O, a conflicting writer,
+//! or `check` found errors); 2 the input was invalid.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::core::model::Snapshot;
+use crate::core::store::{FileStore, Loaded, Store, StoreError};
+
+pub mod admin;
+pub mod check;
+pub mod config;
+pub mod explain;
+pub mod ipseccmd;
+pub mod reach;
+pub mod show;
+pub mod table;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ipsedit",
+    version,
+    about = "Edit and understand Windows-style IPsec filtering policies",
+    long_about = "Edit and understand Windows 2000/XP/Server 2003 IPsec filtering policies: \
+                  the effective filter table with the hidden default exemptions, packet \
+                  verdicts, and the ipseccmd/netsh commands admins used.\n\n\
+                  Without a subcommand, opens the terminal UI."
+)]
+pub struct Cli {
+    /// The store directory (default: the platform data dir, e.g. ~/.local/share/ipsedit/store).
+    #[arg(long, global = true, env = "IPSEDIT_STORE", value_name = "DIR")]
+    pub store: Option<PathBuf>,
+    /// Print what would change, change nothing.
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+    /// TUI colour theme (default, light, high-contrast, monochrome or a themes/*.ron file).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the terminal UI (the default).
+    Tui,
+    /// Policies, rules, filter lists and filter actions; dynamic rules apart.
+    Show(show::Args),
+    /// Apply one ipseccmd command line (or `-file FILE`, one command per line).
+    #[command(disable_help_flag = true)]
+    Ipseccmd(ipseccmd::Args),
+    /// Apply one ipsecpol command line (same syntax as ipseccmd).
+    #[command(disable_help_flag = true)]
+    Ipsecpol(ipseccmd::Args),
+    /// Assign a policy (unassigns the previous one).
+    Assign(admin::AssignArgs),
+    /// Unassign the assigned policy.
+    Unassign,
+    /// List the stored revisions.
+    History,
+    /// Bring back an old revision as a new one.
+    Restore(admin::RestoreArgs),
+    /// Play a policy agent restart: dynamic rules are lost.
+    RestartAgent,
+    /// Show or change the host context (OS profile, NoDefaultExempt, addresses).
+    Config(config::Args),
+    /// The effective filter table in evaluation order, exemptions included.
+    Table(table::Args),
+    /// What happens to one packet, and why.
+    Explain(explain::Args),
+    /// Diagnostics and findings (exit 1 when there are errors).
+    Check(check::Args),
+    /// What can reach a header space, and through which row.
+    Reach(reach::Args),
+}
+
+/// A CLI failure, mapped to the exit code.
+#[derive(Debug)]
+pub enum CliError {
+    /// Exit 2: the input (arguments, files) was invalid.
+    Invalid(String),
+    /// Exit 1: the operation failed.
+    Failed(String),
+    /// Exit 1 with nothing more to print (the report already said it, as `check` does).
+    Silent,
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Invalid(_) => 2,
+            CliError::Failed(_) | CliError::Silent => 1,
+        }
+    }
+}
+
+impl From<StoreError> for CliError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Malformed { .. } => CliError::Invalid(format!(
+                "{e}\n  the store was not changed; fix the file or restore a revision \
+                 (ipsedit history, ipsedit restore REV)"
+            )),
+            StoreError::Stale { expected, found } => CliError::Failed(format!(
+                "the store changed while this command ran (expected revision {expected}, \
+                 found {found}); nothing was written: run the command again"
+            )),
+            other => CliError::Failed(other.to_string()),
+        }
+    }
+}
+
+/// What every subcommand gets: the store and the global flags.
+pub struct Ctx {
+    pub store: Box<dyn Store>,
+    pub dry_run: bool,
+}
+
+impl Ctx {
+    pub fn load(&self) -> Result<Loaded, CliError> {
+        Ok(self.store.load()?)
+    }
+
+    pub fn snapshot(&self) -> Result<Snapshot, CliError> {
+        Ok(self.load()?.snapshot)
+    }
+
+    /// Loads, lets `edit` change a copy, and saves it as a new revision (or, with
+    /// `--dry-run`, prints what would change). `edit` returns one line per change.
+    pub fn modify<F>(&self, summary: &str, edit: F) -> Result<(), CliError>
+    where
+        F: FnOnce(&mut Snapshot) -> Result<Vec<String>, CliError>,
+    {
+        let loaded = self.load()?;
+        let mut next = loaded.snapshot.clone();
+        let changes = edit(&mut next)?;
+        if next == loaded.snapshot {
+            for c in &changes {
+                println!("{c}");
+            }
+            println!("nothing changed");
+            return Ok(());
+        }
+        if self.dry_run {
+            println!("dry run: would change ({})", self.store.describe());
+            for c in &changes {
+                println!("  {c}");
+            }
+            println!("dry run: nothing was written");
+            return Ok(());
+        }
+        let rev = self.store.save(loaded.revision, &next, summary)?;
+        for c in &changes {
+            println!("{c}");
+        }
+        println!("saved revision {rev}");
+        Ok(())
+    }
+}
+
+/// The default store directory: `$XDG_DATA_HOME/ipsedit/store`, else
+/// `~/.local/share/ipsedit/store`, else `./ipsedit-store`.
+pub fn default_store_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(d).join("ipsedit").join("store");
+    }
+    if let Some(h) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+        return PathBuf::from(h)
+            .join(".local")
+            .join("share")
+            .join("ipsedit")
+            .join("store");
+    }
+    PathBuf::from("ipsedit-store")
+}
+
+/// Runs the parsed command line; `tui` opens the terminal UI.
+pub fn run(cli: Cli, tui: impl FnOnce(Ctx, Option<String>) -> Result<(), CliError>) -> ExitCode {
+    let dir = cli.store.clone().unwrap_or_else(default_store_dir);
+    let ctx = Ctx {
+        store: Box::new(FileStore::open(dir)),
+        dry_run: cli.dry_run,
+    };
+    let result = match cli.command {
+        None | Some(Command::Tui) => tui(ctx, cli.theme),
+        Some(Command::Show(a)) => show::run(&ctx, a),
+        Some(Command::Ipseccmd(a)) => ipseccmd::run(&ctx, "ipseccmd", a),
+        Some(Command::Ipsecpol(a)) => ipseccmd::run(&ctx, "ipsecpol", a),
+        Some(Command::Assign(a)) => admin::assign(&ctx, a),
+        Some(Command::Unassign) => admin::unassign(&ctx),
+        Some(Command::History) => admin::history(&ctx),
+        Some(Command::Restore(a)) => admin::restore(&ctx, a),
+        Some(Command::RestartAgent) => admin::restart_agent(&ctx),
+        Some(Command::Config(a)) => config::run(&ctx, a),
+        Some(Command::Table(a)) => table::run(&ctx, a),
+        Some(Command::Explain(a)) => explain::run(&ctx, a),
+        Some(Command::Check(a)) => check::run(&ctx, a),
+        Some(Command::Reach(a)) => reach::run(&ctx, a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            match &e {
+                CliError::Invalid(m) | CliError::Failed(m) => eprintln!("ipsedit: {m}"),
+                CliError::Silent => {}
+            }
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! Import and export of the formats administrators used: ipseccmd/ipsecpol command lines,
+//! netsh ipsec scripts, netdiag reports. Pure: text in, model changes out.
+
+pub mod ipseccmd;

@@ -1,0 +1,6 @@
+//! The pure core: no terminal crates here (tests/purity.rs enforces it).
+
+pub mod engine;
+pub mod interchange;
+pub mod model;
+pub mod store;

@@ -1,0 +1,25 @@
+//! The policy model: every object of DOMAIN.md §1, serialisable, with no behaviour beyond
+//! lookups. Rules reference filter lists and filter actions by id, so those are shared as on
+//! Windows. Pure data: no I/O, no terminal.
+
+mod action;
+mod address;
+mod filter;
+mod host;
+mod policy;
+mod protocol;
+mod snapshot;
+
+pub use action::{Behavior, Cipher, Esp, FilterAction, HashAlg, SecurityMethod};
+pub use address::{Address, HOST_MASK, ServerKind, mask_prefix, prefix_mask};
+pub use filter::{Filter, FilterList};
+pub use host::{BootMode, HostContext, Interface, OsProfile};
+pub use policy::{
+    AuthMethod, ConnectionType, DEFAULT_POLL_MINUTES, DefaultResponse, DhGroup, KeyExchange,
+    MainModeMethod, Policy, Rule,
+};
+pub use protocol::Protocol;
+pub use snapshot::{DynamicRule, Snapshot, Usage};
+
+/// Object identity. Windows uses GUIDs; so do we, so objects keep them across import/export.
+pub type Id = uuid::Uuid;

@@ -1,0 +1,166 @@
+//! `Snapshot`: everything one revision of a store holds. Static objects, the assignment,
+//! the dynamic rules (kept apart: never exported with the static policy) and the host.
+
+use serde::{Deserialize, Serialize};
+
+use super::{
+    AuthMethod, ConnectionType, Filter, FilterAction, FilterList, HostContext, Id, Policy,
+};
+
+/// A dynamic rule (ipseccmd without `-w`, netsh ipsec dynamic): one filter with its own
+/// action. It joins the assigned policy's weighted table and is lost when the policy agent
+/// restarts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DynamicRule {
+    pub id: Id,
+    pub filter: Filter,
+    pub action: FilterAction,
+    #[serde(default)]
+    pub authentication: Vec<AuthMethod>,
+    #[serde(default)]
+    pub tunnel: Option<std::net::Ipv4Addr>,
+    #[serde(default)]
+    pub connection: ConnectionType,
+    /// The command that created it, for display ("ipseccmd -f [*=0:1434:UDP]").
+    #[serde(default)]
+    pub origin: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Snapshot {
+    #[serde(default)]
+    pub policies: Vec<Policy>,
+    #[serde(default)]
+    pub filter_lists: Vec<FilterList>,
+    #[serde(default)]
+    pub filter_actions: Vec<FilterAction>,
+    /// The assigned (active) policy; at most one.
+    #[serde(default)]
+    pub assigned: Option<Id>,
+    #[serde(default)]
+    pub dynamic: Vec<DynamicRule>,
+    #[serde(default)]
+    pub host: HostContext,
+}
+
+/// Who uses a shared object: (policy, rule) pairs.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Usage {
+    pub rules: Vec<(Id, Id)>,
+}
+
+impl Usage {
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
+    pub fn policy_count(&self) -> usize {
+        let mut p: Vec<Id> = self.rules.iter().map(|(p, _)| *p).collect();
+        p.sort();
+        p.dedup();
+        p.len()
+    }
+}
+
+impl Snapshot {
+    pub fn policy(&self, id: Id) -> Option<&Policy> {
+        self.policies.iter().find(|p| p.id == id)
+    }
+
+    pub fn policy_mut(&mut self, id: Id) -> Option<&mut Policy> {
+        self.policies.iter_mut().find(|p| p.id == id)
+    }
+
+    /// Policy by name: exact match first, then case-insensitive (Windows names are not
+    /// case-sensitive).
+    pub fn policy_named(&self, name: &str) -> Option<&Policy> {
+        self.policies.iter().find(|p| p.name == name).or_else(|| {
+            self.policies
+                .iter()
+                .find(|p| p.name.eq_ignore_ascii_case(name))
+        })
+    }
+
+    pub fn filter_list(&self, id: Id) -> Option<&FilterList> {
+        self.filter_lists.iter().find(|l| l.id == id)
+    }
+
+    pub fn filter_list_mut(&mut self, id: Id) -> Option<&mut FilterList> {
+        self.filter_lists.iter_mut().find(|l| l.id == id)
+    }
+
+    pub fn filter_list_named(&self, name: &str) -> Option<&FilterList> {
+        self.filter_lists
+            .iter()
+            .find(|l| l.name == name)
+            .or_else(|| {
+                self.filter_lists
+                    .iter()
+                    .find(|l| l.name.eq_ignore_ascii_case(name))
+            })
+    }
+
+    pub fn filter_action(&self, id: Id) -> Option<&FilterAction> {
+        self.filter_actions.iter().find(|a| a.id == id)
+    }
+
+    pub fn filter_action_mut(&mut self, id: Id) -> Option<&mut FilterAction> {
+        self.filter_actions.iter_mut().find(|a| a.id == id)
+    }
+
+    pub fn filter_action_named(&self, name: &str) -> Option<&FilterAction> {
+        self.filter_actions
+            .iter()
+            .find(|a| a.name == name)
+            .or_else(|| {
+                self.filter_actions
+                    .iter()
+                    .find(|a| a.name.eq_ignore_ascii_case(name))
+            })
+    }
+
+    pub fn assigned_policy(&self) -> Option<&Policy> {
+        self.assigned.and_then(|id| self.policy(id))
+    }
+
+    /// Rules (with their policy) that use a filter list.
+    pub fn filter_list_usage(&self, list: Id) -> Usage {
+        self.usage(|r| r.filter_list == list)
+    }
+
+    /// Rules (with their policy) that use a filter action.
+    pub fn filter_action_usage(&self, action: Id) -> Usage {
+        self.usage(|r| r.filter_action == action)
+    }
+
+    fn usage(&self, pred: impl Fn(&super::Rule) -> bool) -> Usage {
+        Usage {
+            rules: self
+                .policies
+                .iter()
+                .flat_map(|p| p.rules.iter().filter(|r| pred(r)).map(|r| (p.id, r.id)))
+                .collect(),
+        }
+    }
+
+    /// The static part only (what static exports carry): no dynamic rules.
+    pub fn without_dynamic(&self) -> Snapshot {
+        Snapshot {
+            dynamic: Vec::new(),
+            ..self.clone()
+        }
+    }
+
+    /// A one-line count for summaries and history.
+    pub fn counts(&self) -> String {
+        let rules: usize = self.policies.iter().map(|p| p.rules.len()).sum();
+        format!(
+            "{} policies, {} rules, {} filter lists, {} filter actions, {} dynamic rules",
+            self.policies.len(),
+            rules,
+            self.filter_lists.len(),
+            self.filter_actions.len(),
+            self.dynamic.len()
+        )
+    }
+}

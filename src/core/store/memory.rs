@@ -1,0 +1,1 @@
+//! `MemoryStore`: a store in memory, for scratch sessions and tests. (Stub.)

@@ -1,0 +1,1 @@
+//! The terminal UI (issue 4). Thin front end over `core`.
