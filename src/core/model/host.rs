@@ -1,6 +1,7 @@
 //! The host the policy runs on: OS profile, NoDefaultExempt, interfaces and servers.
 //! The engine turns this into the active exemption set and expands `me` and server types.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::Ipv4Addr;
 
@@ -129,6 +130,10 @@ pub struct HostContext {
     /// Raw `bootexemptions` text as given to netsh, kept for export.
     #[serde(default)]
     pub boot_exemptions: Option<String>,
+    /// Name resolution for DNS-name filters. ipsedit never queries DNS (it must work
+    /// offline and send nothing): names resolve from this table when a filter is created.
+    #[serde(default)]
+    pub names: BTreeMap<String, Vec<Ipv4Addr>>,
 }
 
 impl Default for HostContext {
@@ -143,6 +148,7 @@ impl Default for HostContext {
             gateways: Vec::new(),
             boot_mode: None,
             boot_exemptions: None,
+            names: BTreeMap::new(),
         }
     }
 }
