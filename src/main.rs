@@ -6,9 +6,5 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = ipsedit::cli::Cli::parse();
-    ipsedit::cli::run(cli, |_ctx, _theme| {
-        Err(ipsedit::cli::CliError::Failed(
-            "the TUI is not built yet".into(),
-        ))
-    })
+    ipsedit::cli::run(cli, ipsedit::tui::run)
 }
