@@ -134,6 +134,15 @@ impl Ctx {
     where
         F: FnOnce(&mut Snapshot) -> Result<Vec<String>, CliError>,
     {
+        self.modify_as(summary, self.dry_run, edit)
+    }
+
+    /// `modify` with an explicit dry-run choice (for subcommands that also take the flag
+    /// among their raw arguments).
+    pub fn modify_as<F>(&self, summary: &str, dry_run: bool, edit: F) -> Result<(), CliError>
+    where
+        F: FnOnce(&mut Snapshot) -> Result<Vec<String>, CliError>,
+    {
         let loaded = self.load()?;
         let mut next = loaded.snapshot.clone();
         let changes = edit(&mut next)?;
@@ -144,7 +153,7 @@ impl Ctx {
             println!("nothing changed");
             return Ok(());
         }
-        if self.dry_run {
+        if dry_run {
             println!("dry run: would change ({})", self.store.describe());
             for c in &changes {
                 println!("  {c}");
