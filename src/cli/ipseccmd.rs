@@ -152,7 +152,7 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, String> {
 }
 
 fn utf16(body: &[u8], word: fn([u8; 2]) -> u16) -> Result<String, String> {
-    if body.len() % 2 != 0 {
+    if !body.len().is_multiple_of(2) {
         return Err("UTF-16 text with an odd number of bytes: the file is truncated".into());
     }
     let units: Vec<u16> = body.chunks_exact(2).map(|c| word([c[0], c[1]])).collect();
