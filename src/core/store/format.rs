@@ -132,7 +132,7 @@ pub fn decode(path: &Path, text: &str) -> Result<(Header, Snapshot), StoreError>
             if let Ok(probe) = ron::from_str::<VersionProbe>(&text) {
                 check_version(path, &text, probe.format)?;
             }
-            Err(malformed(path, &err))
+            Err(malformed(path, &text, &err))
         }
     }
 }
@@ -155,7 +155,7 @@ pub fn decode_header(path: &Path, text: &str) -> Result<Header, StoreError> {
             if let Ok(probe) = ron::from_str::<VersionProbe>(&text) {
                 check_version(path, &text, probe.format)?;
             }
-            Err(malformed(path, &err))
+            Err(malformed(path, &text, &err))
         }
     }
 }
@@ -204,9 +204,13 @@ fn format_value_position(text: &str) -> Option<(usize, usize)> {
     None
 }
 
-fn malformed(path: &Path, err: &ron::error::SpannedError) -> StoreError {
-    let line = err.span.start.line;
-    let column = err.span.start.col;
+fn malformed(path: &Path, text: &str, err: &ron::error::SpannedError) -> StoreError {
+    let (line, column) = match err.code {
+        // At the end of input there is no token to point at: ron's position (just after
+        // the last one) is the best place to look.
+        ron::Error::Eof => (err.span.start.line, err.span.start.col),
+        _ => next_token(text, err.span.start.line, err.span.start.col),
+    };
     StoreError::Malformed {
         path: path.to_path_buf(),
         line,
@@ -219,6 +223,19 @@ fn malformed(path: &Path, err: &ron::error::SpannedError) -> StoreError {
     }
 }
 
+/// ron reports some errors where it started skipping whitespace before the offending
+/// value; an admin looking for the mistake wants the value itself.
+fn next_token(text: &str, line: usize, column: usize) -> (usize, usize) {
+    let mut skip = column.saturating_sub(1);
+    for (index, l) in text.lines().enumerate().skip(line.saturating_sub(1)) {
+        if let Some(p) = l.chars().skip(skip).position(|c| !c.is_whitespace()) {
+            return (index + 1, skip + p + 1);
+        }
+        skip = 0;
+    }
+    (line, column)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,6 +245,13 @@ mod tests {
         assert_eq!(format_value_position("(\n    format: 7,\n"), Some((2, 13)));
         assert_eq!(format_value_position("(format :3)"), Some((1, 10)));
         assert_eq!(format_value_position("()"), None);
+    }
+
+    #[test]
+    fn positions_move_to_the_next_token() {
+        assert_eq!(next_token("(\n  a: 1,\n", 2, 1), (2, 3));
+        assert_eq!(next_token("(   \n\n    x", 1, 2), (3, 5));
+        assert_eq!(next_token("( ", 1, 2), (1, 2));
     }
 
     #[test]
