@@ -92,7 +92,10 @@ pub enum StoreError {
          {found}); nothing was written"
     )]
     Stale { expected: Revision, found: Revision },
-    #[error("revision {0} is not in the history")]
+    #[error(
+        "revision {0} is not in the history: `ipsedit history` lists the revisions kept \
+         (the last 20)"
+    )]
     NoSuchRevision(Revision),
     #[error("{path}: {source}")]
     Io {
@@ -116,14 +119,21 @@ pub enum StoreError {
 }
 
 pub trait Store {
+    /// The current state, or an empty snapshot at revision 0 if nothing was saved yet.
     fn load(&self) -> Result<Loaded, StoreError>;
+    /// Replaces the current state if it is still at `expected`, keeping the old one in
+    /// history; returns the new revision (greater than `expected`: normally
+    /// `expected + 1`, more if the history already holds higher numbers). `summary` is
+    /// shown by `history`; line breaks in it become spaces.
     fn save(
         &self,
         expected: Revision,
         snapshot: &Snapshot,
         summary: &str,
     ) -> Result<Revision, StoreError>;
+    /// The current revision and those kept in history, newest first.
     fn history(&self) -> Result<Vec<RevisionInfo>, StoreError>;
+    /// The snapshot of a revision in `history` (the current one included).
     fn load_revision(&self, revision: Revision) -> Result<Snapshot, StoreError>;
     /// Brings back an earlier revision as a new one, with summary "restore REV"; returns
     /// the new revision. The state it replaces stays in history.
