@@ -6,7 +6,8 @@
 //!
 //! Layout: `lexer` (line splitting, program word, dashes and quotes), `args` (switches and
 //! their values, filter-spec repair), `spec` (filter specs), `action` (`-n`, `-a`, `-1s`,
-//! `-1k`), `apply` (what the command does to the snapshot).
+//! `-1k`), `apply` (switch combinations and shared rule settings), `policy` (static objects:
+//! rules, lists, actions, assignment, `-o`), `dynamic` (dynamic rules, `-u`).
 //!
 //! # Decisions where DOMAIN.md is silent
 //!
@@ -55,7 +56,9 @@
 mod action;
 mod apply;
 mod args;
+mod dynamic;
 mod lexer;
+mod policy;
 mod spec;
 
 use crate::core::model::Snapshot;
