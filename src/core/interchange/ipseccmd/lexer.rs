@@ -141,21 +141,22 @@ pub(super) fn strip_quotes(value: &str) -> String {
 }
 
 /// Rejoins a name that a Unix shell split because its quotes were smart quotes
-/// (`-p “Block UDP 1434 Filter”` arrives as four words). Returns the arguments and one
-/// warning per rejoined name.
+/// (`-p “Block UDP 1434 Filter”` arrives as four words, `CERT:“Corp Root CA”` as three).
+/// A word with an opening smart quote that is not closed later in the same word is joined
+/// with the following words up to the one holding a closing smart quote. Returns the
+/// arguments and one warning per rejoined name.
 pub(super) fn rejoin_smart_quoted(args: &[String]) -> (Vec<String>, Vec<String>) {
     let mut out = Vec::with_capacity(args.len());
     let mut warnings = Vec::new();
     let mut i = 0;
     while let Some(arg) = args.get(i) {
-        let opens = arg.starts_with(['\u{201C}', '\u{2018}', '\u{201E}']);
-        if opens && !closes_quote(arg) {
-            let end = args[i + 1..].iter().position(|a| closes_quote(a));
-            if let Some(offset) = end {
+        if opens_unclosed(arg) {
+            let rest = args.get(i + 1..).unwrap_or_default();
+            if let Some(offset) = rest.iter().position(|a| a.contains(SMART_CLOSING)) {
                 let joined = args[i..=i + 1 + offset].join(" ");
                 warnings.push(format!(
-                    "rejoined {joined} into one name: its smart quotes did not group the words; \
-                     use straight quotes \"...\""
+                    "rejoined {joined} into one argument: smart quotes do not group words in \
+                     a shell; use straight quotes \"...\""
                 ));
                 out.push(joined);
                 i += offset + 2;
@@ -168,13 +169,15 @@ pub(super) fn rejoin_smart_quoted(args: &[String]) -> (Vec<String>, Vec<String>)
     (out, warnings)
 }
 
-fn closes_quote(word: &str) -> bool {
-    let mut chars = word.chars();
-    // A single opening quote on its own is not a close.
-    chars.next().is_some()
-        && chars
-            .next_back()
-            .is_some_and(|c| CLOSING_QUOTES.contains(&c))
+const SMART_OPENING: &[char] = &['\u{201C}', '\u{2018}', '\u{201E}'];
+const SMART_CLOSING: &[char] = &['\u{201D}', '\u{2019}'];
+
+/// Whether the word opens a smart quote that it does not close itself.
+fn opens_unclosed(word: &str) -> bool {
+    match word.rfind(SMART_OPENING) {
+        Some(at) => !word[at..].contains(SMART_CLOSING),
+        None => false,
+    }
 }
 
 /// Quotes an argument for display in a command line (the `origin` of dynamic rules).
@@ -254,5 +257,18 @@ mod tests {
         let (out, warnings) = rejoin_smart_quoted(&args);
         assert_eq!(out, ["-p", "\u{201C}Block UDP\u{201D}", "-x"]);
         assert_eq!(warnings.len(), 1);
+        let args: Vec<String> = [
+            "CERT:\u{201C}Corp",
+            "Root",
+            "CA\u{201D}",
+            "\u{201C}x\u{201D}",
+        ]
+        .map(String::from)
+        .to_vec();
+        let (out, _) = rejoin_smart_quoted(&args);
+        assert_eq!(
+            out,
+            ["CERT:\u{201C}Corp Root CA\u{201D}", "\u{201C}x\u{201D}"]
+        );
     }
 }
