@@ -256,6 +256,10 @@ fn combinations_that_make_no_sense() {
     assert_eq!(e.message, "-p is given twice");
     let e = refused("");
     assert_eq!(e.message, "nothing to do: no -f, -u or -w");
+    assert!(
+        e.to_string()
+            .starts_with("nothing to do: no -f, -u or -w\n  fix: ")
+    );
 }
 
 #[test]

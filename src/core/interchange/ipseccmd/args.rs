@@ -130,7 +130,7 @@ pub(super) fn parse(
         i += 1;
         last_named = None;
         match arity(&switch).unwrap_or(Arity::Flag) {
-            Arity::Flag => set_flag(&mut cmd, &switch, token)?,
+            Arity::Flag => set_flag(&mut cmd, &switch, token),
             Arity::One => {
                 let value = match args.get(i) {
                     Some(v) if known_switch(v).is_none() => v.clone(),
@@ -230,7 +230,7 @@ fn duplicate(token: &str, switch: &str) -> IpseccmdError {
     )
 }
 
-fn set_flag(cmd: &mut CommandLine, switch: &str, token: &str) -> Result<(), IpseccmdError> {
+fn set_flag(cmd: &mut CommandLine, switch: &str, token: &str) {
     let slot = match switch {
         "-x" => &mut cmd.assign,
         "-y" => &mut cmd.unassign,
@@ -244,7 +244,6 @@ fn set_flag(cmd: &mut CommandLine, switch: &str, token: &str) -> Result<(), Ipse
     };
     // Repeating a flag changes nothing, so it is harmless.
     slot.get_or_insert_with(|| token.to_string());
-    Ok(())
 }
 
 fn set_one(

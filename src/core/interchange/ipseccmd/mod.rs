@@ -76,7 +76,7 @@ pub struct Outcome {
 
 /// An invalid command line: names the offending token and how to fix it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{message} (at '{token}'){}", hint_suffix(.hint))]
+#[error("{message}{}{}", token_suffix(.token), hint_suffix(.hint))]
 pub struct IpseccmdError {
     pub token: String,
     pub message: String,
@@ -90,6 +90,15 @@ impl IpseccmdError {
             message: message.into(),
             hint: hint.into(),
         }
+    }
+}
+
+/// An empty token (an empty command line) has nothing to point at.
+fn token_suffix(token: &str) -> String {
+    if token.is_empty() {
+        String::new()
+    } else {
+        format!(" (at '{token}')")
     }
 }
 
