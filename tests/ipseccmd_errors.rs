@@ -236,6 +236,12 @@ fn combinations_that_make_no_sense() {
     let e = refused(r#"-w REG -p "No Such Policy" -o"#);
     assert_eq!(e.message, "no policy named 'No Such Policy' to delete");
     assert_eq!(e.hint, "existing policies: 'Block UDP 1434 Filter'");
+    let e = refused(r#"-w REG -p "Block UDP 1434 Filtre" -y"#);
+    assert_eq!(e.token, "Block UDP 1434 Filtre");
+    assert_eq!(
+        e.message,
+        "no policy named 'Block UDP 1434 Filtre' to unassign"
+    );
     let e = refused(r#"-w REG -p "Block UDP 1434 Filter" -r "Rule" -n BLOCK"#);
     assert_eq!(e.token, "-r");
     assert_eq!(

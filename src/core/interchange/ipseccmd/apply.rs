@@ -18,7 +18,9 @@ use super::action::{
 use super::args::{CommandLine, Valued};
 use super::dynamic::dynamic_mode;
 use super::lexer::strip_quotes;
-use super::policy::{assignment, default_response, delete_policy, main_mode, put_rule};
+use super::policy::{
+    assignment, default_response, delete_policy, existing_policy, main_mode, put_rule,
+};
 use super::spec::{Spec, Wrap, parse_spec};
 use super::{IpseccmdError, Outcome};
 
@@ -257,6 +259,10 @@ fn static_mode(
         }
     }
 
+    // `-y` alone only removes an assignment: it must not create the policy it names.
+    if cmd.unassign.is_some() && cmd.filters.is_empty() && cmd.mm_methods.is_empty() {
+        existing_policy(s, &name, cmd, "unassign")?;
+    }
     let settings = rule_settings(cmd)?;
     let specs = parse_specs(s, cmd, settings.tunnel.is_some(), out)?;
     let policy_id = find_or_create_policy(s, &name, out);

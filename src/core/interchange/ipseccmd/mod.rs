@@ -35,8 +35,10 @@
 //!   `show` are refused with a pointer to `ipsedit show`.
 //! - **Several `-r`** only make sense with `-o` (they list the rules being deleted; names
 //!   not found give a warning). Creating a rule takes one `-r`.
-//! - **`-o`** on a policy that does not exist is an error (a typo must not look like
-//!   success). `-y` on a policy that is not assigned is a warning.
+//! - **`-o`**, and **`-y`** without anything that creates, on a policy that does not exist
+//!   are errors (a typo must neither look like success nor create an empty policy). `-y` on
+//!   a policy that exists but is not assigned is a warning. `-x` on a missing policy creates
+//!   it (empty) and assigns it, as `-p` always creates.
 //! - **Rule switches without `-f`** (`-r`, `-n`, `-a`, `-t`, `-soft`, `-lan`, `-dialup`) are
 //!   errors in static mode: there is no rule to apply them to. `-w REG -p "Name"` alone
 //!   creates an empty policy.

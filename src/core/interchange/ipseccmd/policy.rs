@@ -308,6 +308,38 @@ pub(super) fn users(s: &Snapshot, rules: &[(Id, Id)]) -> String {
     format!("still used by {}", names.join(", "))
 }
 
+/// The index of the policy `-p` names. Commands that only remove (`-o`, `-y`) refuse a
+/// missing policy rather than create it: a typo must not look like success.
+pub(super) fn existing_policy(
+    s: &Snapshot,
+    name: &str,
+    cmd: &CommandLine,
+    verb: &str,
+) -> Result<usize, IpseccmdError> {
+    if let Some(at) = s
+        .policy_named(name)
+        .and_then(|p| s.policies.iter().position(|x| x.id == p.id))
+    {
+        return Ok(at);
+    }
+    let known: Vec<String> = s.policies.iter().map(|p| format!("'{}'", p.name)).collect();
+    let hint = if known.is_empty() {
+        "the store has no policies".to_string()
+    } else {
+        format!("existing policies: {}", known.join(", "))
+    };
+    let token = cmd
+        .policy
+        .as_ref()
+        .map(|p| p.value.as_str())
+        .unwrap_or_default();
+    Err(IpseccmdError::new(
+        token,
+        format!("no policy named '{name}' to {verb}"),
+        hint,
+    ))
+}
+
 /// `-o`: deletes the policy with its rules, and their lists and actions unless another
 /// policy still uses them. The `-r` names only document which rules the admin expects.
 pub(super) fn delete_policy(
@@ -316,27 +348,7 @@ pub(super) fn delete_policy(
     cmd: &CommandLine,
     out: &mut Outcome,
 ) -> Result<(), IpseccmdError> {
-    let Some(at) = s
-        .policy_named(name)
-        .and_then(|p| s.policies.iter().position(|x| x.id == p.id))
-    else {
-        let known: Vec<String> = s.policies.iter().map(|p| format!("'{}'", p.name)).collect();
-        let hint = if known.is_empty() {
-            "the store has no policies".to_string()
-        } else {
-            format!("existing policies: {}", known.join(", "))
-        };
-        let token = cmd
-            .policy
-            .as_ref()
-            .map(|p| p.value.clone())
-            .unwrap_or_default();
-        return Err(IpseccmdError::new(
-            &token,
-            format!("no policy named '{name}' to delete"),
-            hint,
-        ));
-    };
+    let at = existing_policy(s, name, cmd, "delete")?;
     let policy = s.policies.remove(at);
     for r in &cmd.rules {
         let rule_name = strip_quotes(&r.value);
