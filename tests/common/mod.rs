@@ -40,7 +40,13 @@ pub fn bin() -> &'static str {
 
 /// Runs `ipsedit --store DIR ARGS…` with a clean environment for the store variable.
 pub fn ipsedit(store: &Path, args: &[&str]) -> Run {
+    ipsedit_in(Path::new(env!("CARGO_MANIFEST_DIR")), store, args)
+}
+
+/// `ipsedit` run from the folder `cwd` (relative paths in its arguments resolve there).
+pub fn ipsedit_in(cwd: &Path, store: &Path, args: &[&str]) -> Run {
     Command::new(bin())
+        .current_dir(cwd)
         .arg("--store")
         .arg(store)
         .args(args)

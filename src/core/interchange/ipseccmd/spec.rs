@@ -280,7 +280,7 @@ fn parse_address(
         warnings.push(format!(
             "DNS name '{addr}' is not in the host name table, so its filter matches no address \
              yet; ipsedit never queries DNS: add the name and its addresses to the store's host \
-             names (see `ipsedit config`) and run this command again"
+             names (`ipsedit config set name HOST ADDR[,ADDR]`) and run this command again"
         ));
     }
     Ok(Address::Dns {
