@@ -494,3 +494,39 @@ fn assign_and_unassign_by_name() {
     ipsedit(dir.path(), &["unassign"]).ok();
     assert_eq!(show_json(dir.path())["assigned"], Value::Null);
 }
+
+#[test]
+fn a_damaged_store_is_named_and_never_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    ipsedit(dir.path(), INBOUND).ok();
+    ipsedit(dir.path(), &["config", "set", "os", "winxp-sp1"]).ok();
+    let file = dir.path().join("store.ron");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, &text[..text.len() / 2]).unwrap();
+    let before = tree(dir.path());
+    let r = ipsedit(dir.path(), &["show"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("store.ron:"),
+        "names the file: {}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("ipsedit restore"),
+        "says how to recover: {}",
+        r.stderr
+    );
+    let r = ipsedit(dir.path(), OUTBOUND);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(tree(dir.path()), before, "a damaged store was written to");
+    // The way out the message gives works.
+    let h = ipsedit(dir.path(), &["history"]);
+    assert!(
+        h.stdout.contains("Block Inbound UDP 1434 Rule"),
+        "{}{}",
+        h.stdout,
+        h.stderr
+    );
+    ipsedit(dir.path(), &["restore", "1"]).ok();
+    assert_eq!(show_json(dir.path())["assigned"], "Block UDP 1434 Filter");
+}
