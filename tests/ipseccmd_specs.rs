@@ -161,7 +161,7 @@ fn dns_names_resolve_from_the_host_table() {
         [
             "DNS name 'unknown.example' is not in the host name table, so its filter matches no \
           address yet; ipsedit never queries DNS: add the name and its addresses to the store's \
-          host names (see `ipsedit config`) and run this command again"
+          host names (`ipsedit config set name HOST ADDR[,ADDR]`) and run this command again"
         ]
     );
 }
