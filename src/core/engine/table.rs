@@ -431,14 +431,16 @@ fn exemption_rows(ctx: &ResolvedContext) -> Vec<Row> {
             }
             Exemption::Multicast => {
                 let mc = Net::new(Ipv4Addr::new(224, 0, 0, 0), 4);
-                headers.push(Header::new(any, mc, 0, 0, 0));
+                // Host rows first (more specific), so that outbound multicast is
+                // decided by an outbound row.
                 headers.extend(me.iter().map(|m| Header::new(*m, mc, 0, 0, 0)));
+                headers.push(Header::new(any, mc, 0, 0, 0));
             }
             Exemption::Broadcast => {
                 for b in &ctx.broadcasts {
                     let bn = Net::host(*b);
-                    headers.push(Header::new(any, bn, 0, 0, 0));
                     headers.extend(me.iter().map(|m| Header::new(*m, bn, 0, 0, 0)));
+                    headers.push(Header::new(any, bn, 0, 0, 0));
                 }
             }
             Exemption::Ipv6 => headers.push(Header::IPV6_ALL),
