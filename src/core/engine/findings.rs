@@ -202,6 +202,19 @@ fn exemption_findings(table: &EffectiveTable, rows: &[Row], sink: &mut Sink) {
                 let Some(meet) = e.header.intersect(&r.header) else {
                     continue;
                 };
+                // `me -> any` meets `any -> me` in `me -> me`: a poor example when a
+                // later row of the same exemption gives a real peer.
+                let loopback = meet.src.prefix == 32 && meet.src == meet.dst;
+                if loopback
+                    && ex.iter().any(|o| {
+                        o.origin.exemption == Some(kind)
+                            && o.header
+                                .intersect(&r.header)
+                                .is_some_and(|m| m.src != m.dst)
+                    })
+                {
+                    continue;
+                }
                 seen.push(kind);
                 if !sink.wants("F101") {
                     sink.count_only("F101");

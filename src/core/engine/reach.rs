@@ -269,7 +269,7 @@ fn find_example(table: &EffectiveTable, s: &Sub, earlier: &[&Row]) -> Option<Pac
         v
     };
     let ports = |r: (u16, u16), pick: fn(&Header) -> u16| {
-        let mut v = vec![r.0, r.1, 1025, 1026];
+        let mut v = vec![1025, 1026, r.0, r.1];
         for h in overl.iter().take(16) {
             let p = pick(h);
             if p != 0 {
@@ -304,7 +304,9 @@ fn find_example(table: &EffectiveTable, s: &Sub, earlier: &[&Row]) -> Option<Pac
                 for &spt in &sps {
                     for &dpt in &dps {
                         let p = Packet::v4(proto, Ipv4Addr::from(sa), spt, Ipv4Addr::from(da), dpt);
-                        if packet_direction(table, &p).is_ok()
+                        // A host talking to itself is no answer to "who can reach".
+                        if sa != da
+                            && packet_direction(table, &p).is_ok()
                             && !overl.iter().any(|h| h.matches(&p))
                         {
                             return Some(p);
