@@ -1,13 +1,190 @@
-//! `ipsedit ipseccmd` / `ipsecpol`.
+//! `ipsedit ipseccmd ARGS…` / `ipsedit ipsecpol ARGS…`: apply one command line exactly as
+//! the tool would take it, or `-file FILE` with one command per line. A file is applied as
+//! one transaction: an error on line N applies nothing and names the line.
+
+use std::path::Path;
+
 use super::{CliError, Ctx};
+use crate::core::interchange::ipseccmd::{self, split_command_line, strip_program_name};
+use crate::core::model::Snapshot;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The command line, exactly as ipseccmd would take it.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    /// The command line, exactly as ipseccmd would take it (quote `*`, `[…]`, `(…)` in a
+    /// Unix shell), or `-file FILE`.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
     pub args: Vec<String>,
 }
 
-pub fn run(_ctx: &Ctx, _tool: &str, _a: Args) -> Result<(), CliError> {
-    Ok(())
+pub fn run(ctx: &Ctx, tool: &str, a: Args) -> Result<(), CliError> {
+    let mut args = a.args;
+    // `--dry-run` after the subcommand lands in the raw arguments: ipseccmd has no such
+    // switch, so take it as ours.
+    let dry_run = take_flag(&mut args, "--dry-run") || ctx.dry_run;
+    if args.is_empty() {
+        return Err(CliError::Invalid(format!(
+            "{tool}: no arguments; give a command line (ipsedit {tool} -w REG -p \"Name\" -r \
+             \"Rule\" -f '*=0:1434:UDP' -n BLOCK -x) or -file FILE"
+        )));
+    }
+    if let Some(pos) = args
+        .iter()
+        .position(|s| s.eq_ignore_ascii_case("-file") || s.eq_ignore_ascii_case("--file"))
+    {
+        let Some(path) = args.get(pos + 1) else {
+            return Err(CliError::Invalid(format!(
+                "{tool}: '-file' needs a file name: ipsedit {tool} -file commands.txt"
+            )));
+        };
+        if args.len() != 2 {
+            return Err(CliError::Invalid(format!(
+                "{tool}: '-file FILE' takes no other arguments; put each command on its own \
+                 line of the file"
+            )));
+        }
+        return apply_file(ctx, dry_run, tool, Path::new(path));
+    }
+    let summary = format!("{tool} {}", quote_args(&args));
+    ctx.modify_as(&summary, dry_run, |snap| {
+        apply_line(snap, tool, &args, None)
+    })
+}
+
+fn take_flag(args: &mut Vec<String>, flag: &str) -> bool {
+    let before = args.len();
+    args.retain(|a| a != flag);
+    args.len() != before
+}
+
+fn apply_line(
+    snap: &mut Snapshot,
+    tool: &str,
+    args: &[String],
+    place: Option<(&Path, usize)>,
+) -> Result<Vec<String>, CliError> {
+    let outcome = ipseccmd::apply_as(snap, tool, args).map_err(|e| {
+        let at = match place {
+            Some((p, n)) => format!("{}:{n}: ", p.display()),
+            None => String::new(),
+        };
+        CliError::Invalid(format!("{at}{tool}: {e}"))
+    })?;
+    let mut lines: Vec<String> = outcome
+        .warnings
+        .iter()
+        .map(|w| match place {
+            Some((p, n)) => format!("warning: {}:{n}: {w}", p.display()),
+            None => format!("warning: {w}"),
+        })
+        .collect();
+    lines.extend(outcome.changes);
+    Ok(lines)
+}
+
+fn apply_file(ctx: &Ctx, dry_run: bool, tool: &str, path: &Path) -> Result<(), CliError> {
+    let text = read_script(path)?;
+    let summary = format!("{tool} -file {}", path.display());
+    ctx.modify_as(&summary, dry_run, |snap| {
+        let mut out = Vec::new();
+        for (i, raw) in text.lines().enumerate() {
+            let n = i + 1;
+            let line = raw.trim();
+            if line.is_empty() || is_comment(line) {
+                continue;
+            }
+            let words = split_command_line(line);
+            let words = strip_program_name(&words);
+            if words.is_empty() {
+                continue;
+            }
+            out.extend(apply_line(snap, tool, words, Some((path, n)))?);
+        }
+        Ok(out)
+    })
+}
+
+fn is_comment(line: &str) -> bool {
+    let lower = line.to_ascii_lowercase();
+    line.starts_with('#') || line.starts_with("::") || lower == "rem" || lower.starts_with("rem ")
+}
+
+/// Reads a script: UTF-8 (with or without BOM) or UTF-16LE with BOM, as Notepad saves.
+pub fn read_script(path: &Path) -> Result<String, CliError> {
+    const MAX: u64 = 16 * 1024 * 1024;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| CliError::Invalid(format!("{}: cannot read: {e}", path.display())))?;
+    if meta.len() > MAX {
+        return Err(CliError::Invalid(format!(
+            "{}: {} bytes is too large for a command script (limit 16 MiB)",
+            path.display(),
+            meta.len()
+        )));
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| CliError::Invalid(format!("{}: cannot read: {e}", path.display())))?;
+    decode_text(&bytes).map_err(|m| CliError::Invalid(format!("{}: {m}", path.display())))
+}
+
+/// UTF-8 (BOM optional) or UTF-16LE/BE with BOM; CRLF is left to `lines()`.
+pub fn decode_text(bytes: &[u8]) -> Result<String, String> {
+    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        return utf16(rest, u16::from_le_bytes);
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        return utf16(rest, u16::from_be_bytes);
+    }
+    let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    String::from_utf8(body.to_vec()).map_err(|e| {
+        format!(
+            "not UTF-8 text (invalid byte at offset {}): save the file as UTF-8 or as \
+             Unicode (UTF-16) with a byte-order mark",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+fn utf16(body: &[u8], word: fn([u8; 2]) -> u16) -> Result<String, String> {
+    if !body.len().is_multiple_of(2) {
+        return Err("UTF-16 text with an odd number of bytes: the file is truncated".into());
+    }
+    let units: Vec<u16> = body.chunks_exact(2).map(|c| word([c[0], c[1]])).collect();
+    String::from_utf16(&units).map_err(|_| "invalid UTF-16 text".to_string())
+}
+
+fn quote_args(args: &[String]) -> String {
+    args.iter()
+        .map(|a| {
+            if a.is_empty() || a.contains(char::is_whitespace) {
+                format!("\"{a}\"")
+            } else {
+                a.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_notepad_unicode_and_bom() {
+        let mut b = vec![0xFF, 0xFE];
+        for u in "ipseccmd -u\r\n".encode_utf16() {
+            b.extend_from_slice(&u.to_le_bytes());
+        }
+        assert_eq!(decode_text(&b).as_deref(), Ok("ipseccmd -u\r\n"));
+        assert_eq!(decode_text(b"\xEF\xBB\xBFx").as_deref(), Ok("x"));
+        assert!(decode_text(b"\xFF\xFEa").is_err());
+        assert!(decode_text(b"a\xC3").is_err());
+    }
+
+    #[test]
+    fn comments() {
+        assert!(is_comment("# x"));
+        assert!(is_comment("REM block slammer"));
+        assert!(is_comment(":: x"));
+        assert!(!is_comment("remove"));
+    }
 }

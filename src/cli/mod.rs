@@ -100,10 +100,9 @@ impl CliError {
 impl From<StoreError> for CliError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Malformed { .. } => CliError::Invalid(format!(
-                "{e}\n  the store was not changed; fix the file or restore a revision \
-                 (ipsedit history, ipsedit restore REV)"
-            )),
+            StoreError::Malformed { .. } | StoreError::TooLarge { .. } => {
+                CliError::Invalid(format!("{e}\n  the store was not changed"))
+            }
             StoreError::Stale { expected, found } => CliError::Failed(format!(
                 "the store changed while this command ran (expected revision {expected}, \
                  found {found}); nothing was written: run the command again"
@@ -134,6 +133,15 @@ impl Ctx {
     where
         F: FnOnce(&mut Snapshot) -> Result<Vec<String>, CliError>,
     {
+        self.modify_as(summary, self.dry_run, edit)
+    }
+
+    /// `modify` with an explicit dry-run choice (for subcommands that also take the flag
+    /// among their raw arguments).
+    pub fn modify_as<F>(&self, summary: &str, dry_run: bool, edit: F) -> Result<(), CliError>
+    where
+        F: FnOnce(&mut Snapshot) -> Result<Vec<String>, CliError>,
+    {
         let loaded = self.load()?;
         let mut next = loaded.snapshot.clone();
         let changes = edit(&mut next)?;
@@ -144,7 +152,7 @@ impl Ctx {
             println!("nothing changed");
             return Ok(());
         }
-        if self.dry_run {
+        if dry_run {
             println!("dry run: would change ({})", self.store.describe());
             for c in &changes {
                 println!("  {c}");

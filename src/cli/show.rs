@@ -1,5 +1,13 @@
-//! `ipsedit show`.
+//! `ipsedit show [POLICY] [--json]`: policies → rules → filter list (with filters) and
+//! filter action; the assigned policy marked; dynamic rules listed apart.
+
+use serde_json::{Value, json};
+
 use super::{CliError, Ctx};
+use crate::core::model::{
+    Address, AuthMethod, Behavior, DynamicRule, Filter, FilterAction, Policy, SecurityMethod,
+    Snapshot,
+};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -10,6 +18,274 @@ pub struct Args {
     pub json: bool,
 }
 
-pub fn run(_ctx: &Ctx, _args: Args) -> Result<(), CliError> {
+pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
+    let snap = ctx.snapshot()?;
+    let policies: Vec<&Policy> = match &a.policy {
+        Some(name) => vec![snap.policy_named(name).ok_or_else(|| {
+            CliError::Invalid(format!(
+                "no policy named '{name}'; the store has: {}",
+                super::admin::name_list(snap.policies.iter().map(|p| p.name.as_str()))
+            ))
+        })?],
+        None => snap.policies.iter().collect(),
+    };
+    if a.json {
+        println!("{:#}", to_json(&snap, &policies));
+    } else {
+        print!("{}", render(&snap, &policies, a.policy.is_none()));
+    }
     Ok(())
+}
+
+pub fn to_json(snap: &Snapshot, policies: &[&Policy]) -> Value {
+    json!({
+        "assigned": snap.assigned_policy().map(|p| p.name.clone()),
+        "policies": policies.iter().map(|p| policy_json(snap, p)).collect::<Vec<_>>(),
+        "filter_lists": snap.filter_lists.iter().map(|l| json!({
+            "id": l.id.to_string(),
+            "name": l.name,
+            "description": l.description,
+            "filters": l.filters.iter().map(filter_json).collect::<Vec<_>>(),
+            "used_by_rules": snap.filter_list_usage(l.id).rule_count(),
+        })).collect::<Vec<_>>(),
+        "filter_actions": snap.filter_actions.iter().map(|a| {
+            let mut v = action_json(a);
+            v["used_by_rules"] = json!(snap.filter_action_usage(a.id).rule_count());
+            v
+        }).collect::<Vec<_>>(),
+        "dynamic": snap.dynamic.iter().map(dynamic_json).collect::<Vec<_>>(),
+        "host": super::config::to_json(&snap.host),
+    })
+}
+
+fn policy_json(snap: &Snapshot, p: &Policy) -> Value {
+    json!({
+        "id": p.id.to_string(),
+        "name": p.name,
+        "description": p.description,
+        "assigned": snap.assigned == Some(p.id),
+        "polling_interval_min": p.polling_interval_min,
+        "default_response": { "active": p.default_response.active },
+        "rules": p.rules.iter().map(|r| json!({
+            "id": r.id.to_string(),
+            "name": r.name,
+            "description": r.description,
+            "active": r.active,
+            "filter_list": snap.filter_list(r.filter_list).map(|l| json!({
+                "id": l.id.to_string(),
+                "name": l.name,
+                "filters": l.filters.iter().map(filter_json).collect::<Vec<_>>(),
+            })),
+            "filter_action": snap.filter_action(r.filter_action).map(action_json),
+            "authentication": r.authentication.iter().map(auth_word).collect::<Vec<_>>(),
+            "tunnel": r.tunnel.map(|t| t.to_string()),
+            "connection": r.connection.word(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+pub fn filter_json(f: &Filter) -> Value {
+    json!({
+        "id": f.id.to_string(),
+        "description": f.description,
+        "source": address_json(&f.source),
+        "destination": address_json(&f.destination),
+        "protocol": f.protocol.number(),
+        "protocol_name": f.protocol.to_string(),
+        "src_port": f.src_port,
+        "dst_port": f.dst_port,
+        "mirrored": f.mirrored,
+    })
+}
+
+fn address_json(a: &Address) -> Value {
+    match a {
+        Address::Me => json!({"kind": "me"}),
+        Address::Any => json!({"kind": "any"}),
+        Address::Ip { addr, mask } => json!({
+            "kind": "ip", "addr": addr.to_string(), "mask": mask.to_string(), "text": a.to_string()
+        }),
+        Address::Dns { name, resolved } => json!({
+            "kind": "dns", "name": name,
+            "resolved": resolved.iter().map(|r| r.to_string()).collect::<Vec<_>>()
+        }),
+        Address::Server(k) => json!({"kind": "server", "server": k.keyword()}),
+    }
+}
+
+fn action_json(a: &FilterAction) -> Value {
+    json!({
+        "id": a.id.to_string(),
+        "name": a.name,
+        "description": a.description,
+        "action": a.behavior.word(),
+        "methods": a.methods.iter().map(method_text).collect::<Vec<_>>(),
+        "inpass": a.inpass,
+        "soft": a.soft,
+        "session_key_pfs": a.session_key_pfs,
+    })
+}
+
+fn dynamic_json(d: &DynamicRule) -> Value {
+    json!({
+        "id": d.id.to_string(),
+        "filter": filter_json(&d.filter),
+        "action": action_json(&d.action),
+        "tunnel": d.tunnel.map(|t| t.to_string()),
+        "origin": d.origin,
+    })
+}
+
+fn auth_word(a: &AuthMethod) -> String {
+    match a {
+        AuthMethod::Kerberos => "kerberos".into(),
+        AuthMethod::Certificate { root_ca } => format!("certificate: {root_ca}"),
+        AuthMethod::Preshared { .. } => "preshared key".into(),
+    }
+}
+
+/// `ESP[3DES,SHA1] 100000K/900S` in ipseccmd's own words.
+pub fn method_text(m: &SecurityMethod) -> String {
+    let mut parts = Vec::new();
+    if let Some(ah) = m.ah {
+        parts.push(format!("AH[{}]", ah.word()));
+    }
+    if let Some(esp) = m.esp {
+        parts.push(format!(
+            "ESP[{},{}]",
+            esp.encryption.map_or("NONE", |c| c.word()),
+            esp.integrity.map_or("NONE", |h| h.word())
+        ));
+    }
+    let mut s = parts.join("+");
+    if m.lifetime_kb > 0 || m.lifetime_secs > 0 {
+        s.push_str(&format!(" {}K/{}S", m.lifetime_kb, m.lifetime_secs));
+    }
+    s
+}
+
+/// One line for a filter: `any -> me  UDP  src * dst 1434  one-way`.
+pub fn filter_line(f: &Filter) -> String {
+    let port = |p: u16| {
+        if p == 0 {
+            "*".to_string()
+        } else {
+            p.to_string()
+        }
+    };
+    format!(
+        "{} -> {}  {}  src {} dst {}  {}",
+        f.source,
+        f.destination,
+        f.protocol,
+        port(f.src_port),
+        port(f.dst_port),
+        if f.mirrored { "mirrored" } else { "one-way" }
+    )
+}
+
+fn action_word(a: &FilterAction) -> String {
+    let base = match a.behavior {
+        Behavior::Permit => "PERMIT".to_string(),
+        Behavior::Block => "BLOCK".to_string(),
+        Behavior::Negotiate => {
+            let m: Vec<String> = a.methods.iter().map(method_text).collect();
+            format!("NEGOTIATE {}", m.join(" "))
+        }
+    };
+    let mut flags = Vec::new();
+    if a.inpass {
+        flags.push("inpass");
+    }
+    if a.soft {
+        flags.push("soft");
+    }
+    if a.session_key_pfs {
+        flags.push("pfs");
+    }
+    if flags.is_empty() {
+        base.trim_end().to_string()
+    } else {
+        format!("{} ({})", base.trim_end(), flags.join(", "))
+    }
+}
+
+pub fn render(snap: &Snapshot, policies: &[&Policy], with_dynamic: bool) -> String {
+    let mut s = String::new();
+    if snap.policies.is_empty() {
+        s.push_str("no policies in this store\n");
+    }
+    for p in policies {
+        let mark = if snap.assigned == Some(p.id) {
+            "  [assigned]"
+        } else {
+            ""
+        };
+        s.push_str(&format!("policy '{}'{mark}\n", p.name));
+        if !p.description.is_empty() {
+            s.push_str(&format!("  {}\n", p.description));
+        }
+        if p.rules.is_empty() {
+            s.push_str("  (no rules)\n");
+        }
+        for r in &p.rules {
+            let inactive = if r.active { "" } else { "  (inactive)" };
+            s.push_str(&format!("  rule '{}'{inactive}\n", r.name));
+            match snap.filter_list(r.filter_list) {
+                Some(l) => {
+                    let used = snap.filter_list_usage(l.id).rule_count();
+                    s.push_str(&format!(
+                        "    filter list '{}' ({} filter{}, used by {used} rule{})\n",
+                        l.name,
+                        l.filters.len(),
+                        plural(l.filters.len()),
+                        plural(used)
+                    ));
+                    for (i, f) in l.filters.iter().enumerate() {
+                        s.push_str(&format!("      {}. {}\n", i + 1, filter_line(f)));
+                    }
+                }
+                None => s.push_str("    filter list: MISSING (dangling reference)\n"),
+            }
+            match snap.filter_action(r.filter_action) {
+                Some(a) => s.push_str(&format!(
+                    "    filter action '{}': {}\n",
+                    a.name,
+                    action_word(a)
+                )),
+                None => s.push_str("    filter action: MISSING (dangling reference)\n"),
+            }
+            let auth: Vec<String> = r.authentication.iter().map(auth_word).collect();
+            s.push_str(&format!(
+                "    auth {} · tunnel {} · connection {}\n",
+                if auth.is_empty() {
+                    "none".into()
+                } else {
+                    auth.join(", ")
+                },
+                r.tunnel.map_or("none".to_string(), |t| t.to_string()),
+                r.connection.word()
+            ));
+        }
+    }
+    if with_dynamic {
+        if snap.dynamic.is_empty() {
+            s.push_str("dynamic rules: none\n");
+        } else {
+            s.push_str("dynamic rules (lost when the policy agent restarts):\n");
+            for (i, d) in snap.dynamic.iter().enumerate() {
+                s.push_str(&format!(
+                    "  {}. {}  {}\n",
+                    i + 1,
+                    filter_line(&d.filter),
+                    action_word(&d.action)
+                ));
+            }
+        }
+    }
+    s
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
