@@ -5,7 +5,10 @@
 //! `analyze` runs off the UI thread in the real loop (see `runtime`); it must stay a pure
 //! function of its request.
 
-use crate::core::model::{Behavior, HostContext, OsProfile, Snapshot};
+use crate::core::engine::{
+    self, DecidedBy, Direction, EffectiveTable, OriginKind, Packet, ValueSource,
+};
+use crate::core::model::{Behavior, HostContext, OsProfile, Protocol, Snapshot};
 
 use super::action::AnalyzeRequest;
 use super::app::Preview;
@@ -143,34 +146,140 @@ pub fn previewed_host(host: &HostContext, preview: &Preview) -> HostContext {
     h
 }
 
-/// Runs the engine for one request.
+/// Runs the engine for one request: the effective table of the assigned policy (plus
+/// dynamic rules) and the whole check, on the previewed host context.
 pub fn analyze(req: &AnalyzeRequest) -> Analysis {
     let host = previewed_host(&req.snapshot.host, &req.preview);
-    let (exempt_value, exempt_source) = exempt_in_effect(&host);
+    let table = EffectiveTable::build(&req.snapshot, None, &host);
+    let report = engine::check_with_table(&req.snapshot, &table);
+    let nde = table.no_default_exempt;
     Analysis {
         generation: req.generation,
-        profile: host.profile,
-        exempt_value,
-        exempt_source,
-        table: Vec::new(),
-        diagnostics: Vec::new(),
-        unavailable: Some("the engine is not merged into this build yet".into()),
+        profile: table.profile,
+        exempt_value: nde.value,
+        exempt_source: match nde.source {
+            ValueSource::Configured => ExemptSource::Configured,
+            ValueSource::Default => ExemptSource::Default,
+            ValueSource::Ignored => ExemptSource::Ignored,
+        },
+        table: table.rows.iter().map(display_row).collect(),
+        diagnostics: report
+            .items
+            .iter()
+            .map(|i| Diagnostic {
+                code: i.code.to_string(),
+                severity: match i.severity {
+                    engine::Severity::Error => Severity::Error,
+                    engine::Severity::Warning => Severity::Warning,
+                    engine::Severity::Finding => Severity::Finding,
+                },
+                path: i.path.clone(),
+                message: i.message.clone(),
+                hint: i.hint.clone(),
+                target: target_of_path(&req.snapshot, &i.path),
+            })
+            .collect(),
+        unavailable: None,
     }
 }
 
-/// DOMAIN.md §2: the values each profile honours and its default when absent.
-fn exempt_in_effect(host: &HostContext) -> (u32, ExemptSource) {
-    use OsProfile::*;
-    let (honoured, default): (&[u32], u32) = match host.profile {
-        Win2000 => (&[], 0),
-        Win2000Sp1 | Win2000Sp2 | Win2000Sp3 | Winxp | WinxpSp1 => (&[0, 1], 0),
-        Win2000Sp4 | WinxpSp2 => (&[0, 1], 1),
-        Ws2003 => (&[0, 1, 2, 3], 3),
+fn display_row(r: &engine::Row) -> TableRow {
+    let port = |p: u16| if p == 0 { String::new() } else { p.to_string() };
+    let o = &r.origin;
+    let (origin, why, target) = match o.kind {
+        OriginKind::Exemption => {
+            let kind = o.exemption.map_or("exempt", |e| e.name()).to_string();
+            let why = format!("{} exemption: {}", kind, o.why.clone().unwrap_or_default());
+            (kind, why, Some(Target::Host))
+        }
+        OriginKind::Filter => {
+            let target = match (o.filter_list_id, o.filter_index) {
+                (Some(list), Some(index)) => Some(Target::Filter { list, index }),
+                _ => None,
+            };
+            let why = format!(
+                "policy {:?}, {}, action {:?}",
+                o.policy.as_deref().unwrap_or("?"),
+                o.describe(),
+                o.action_name.as_deref().unwrap_or("?")
+            );
+            (o.rule.clone().unwrap_or_default(), why, target)
+        }
+        OriginKind::Dynamic => ("dynamic".to_string(), o.describe(), None),
     };
-    match host.no_default_exempt {
-        None => (default, ExemptSource::Default),
-        Some(v) if honoured.contains(&v) => (v, ExemptSource::Configured),
-        Some(_) => (default, ExemptSource::Ignored),
+    TableRow {
+        index: r.index,
+        weight: r.weight.map(u32::from),
+        direction: match r.direction {
+            Direction::Inbound => "in",
+            Direction::Outbound => "out",
+            Direction::Both => "both",
+        },
+        src: compact_net(&r.src),
+        dst: compact_net(&r.dst),
+        protocol: r
+            .protocol
+            .map_or("any".to_string(), |p| Protocol(p).to_string()),
+        src_port: port(r.src_port),
+        dst_port: port(r.dst_port),
+        action: r.action,
+        exemption: o.exemption.map(|e| e.name().to_string()),
+        origin,
+        why,
+        target,
+    }
+}
+
+/// Addresses as people read them in a narrow table: a host without `/32`, `any` for
+/// 0.0.0.0/0 (the CLI keeps full CIDR for scripts).
+fn compact_net(n: &ipnet::IpNet) -> String {
+    match n {
+        ipnet::IpNet::V4(v4) if v4.prefix_len() == 0 => "any".to_string(),
+        ipnet::IpNet::V4(v4) if v4.prefix_len() == 32 => v4.addr().to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// The object a check item's path names (`policies/P/rules/R`, `filter-lists/L/filters/2`,
+/// `filter-actions/A`, `host/...`), for the diagnostics panel's jump.
+pub fn target_of_path(s: &Snapshot, path: &str) -> Option<Target> {
+    if path.starts_with("host") {
+        return Some(Target::Host);
+    }
+    if let Some(i) = path.find("filter-lists/") {
+        let rest = &path[i + "filter-lists/".len()..];
+        let (name, index) = match rest.rsplit_once("/filters/") {
+            Some((n, idx)) => (n, idx.parse::<usize>().ok().map(|i| i.saturating_sub(1))),
+            None => (rest, None),
+        };
+        let list = s.filter_list_named(name)?;
+        return Some(match index {
+            Some(index) => Target::Filter {
+                list: list.id,
+                index,
+            },
+            None => Target::FilterList(list.id),
+        });
+    }
+    if let Some(name) = path.strip_prefix("filter-actions/") {
+        return s
+            .filter_action_named(name)
+            .map(|a| Target::FilterAction(a.id));
+    }
+    let rest = path.strip_prefix("policies/")?;
+    match rest.split_once("/rules/") {
+        Some((p, r)) => {
+            let p = s.policy_named(p)?;
+            let rule = p
+                .rules
+                .iter()
+                .find(|x| x.name == r.split('/').next().unwrap_or(r))?;
+            Some(Target::Rule {
+                policy: p.id,
+                rule: rule.id,
+            })
+        }
+        None => s.policy_named(rest).map(|p| Target::Policy(p.id)),
     }
 }
 
@@ -197,13 +306,48 @@ pub struct Explanation {
     pub trail: Vec<String>,
 }
 
-/// Explains one packet typed in the lab (`udp 203.0.113.5:88 -> me:1434`).
-pub fn explain(_s: &Snapshot, _preview: &Preview, packet: &str) -> Result<Explanation, String> {
+/// Explains one packet typed in the lab (`udp 203.0.113.5:88 -> me:1434`) on the
+/// previewed host context. Row indexes are positions in `Analysis::table`.
+pub fn explain(s: &Snapshot, preview: &Preview, packet: &str) -> Result<Explanation, String> {
     if packet.trim().is_empty() {
         return Err(
             "type a packet: PROTO SRC[:PORT] -> DST[:PORT], e.g. udp 203.0.113.5:88 -> me:1434"
                 .into(),
         );
     }
-    Err("the engine is not merged into this build yet".into())
+    let host = previewed_host(&s.host, preview);
+    let table = EffectiveTable::build(s, None, &host);
+    let p = Packet::parse(packet, &table.context.host_addresses).map_err(|e| e.to_string())?;
+    let e = engine::explain(&table, &p, None).map_err(|e| e.to_string())?;
+    let pos = |row: usize| table.rows.iter().position(|r| r.index == row);
+    let decided_by = match (e.decided_by, e.row) {
+        (DecidedBy::NoMatch, _) => "no match: unfiltered traffic passes".to_string(),
+        (_, Some(row)) => match table.rows.iter().find(|r| r.index == row) {
+            Some(r) => format!("{} (row {row})", r.origin.describe()),
+            None => format!("row {row}"),
+        },
+        (_, None) => "?".to_string(),
+    };
+    let mut trail = vec![e.summary.clone()];
+    trail.extend(
+        e.trail
+            .iter()
+            .filter(|t| t.result != engine::TrailResult::Decided)
+            .map(|t| t.why.clone()),
+    );
+    if let Some(fix) = &e.fix {
+        trail.push(format!("fix: {fix}"));
+    }
+    Ok(Explanation {
+        verdict: e.verdict,
+        decided_by,
+        row: e.row.and_then(pos),
+        matched: e
+            .trail
+            .iter()
+            .filter(|t| t.result == engine::TrailResult::Lost)
+            .filter_map(|t| pos(t.row))
+            .collect(),
+        trail,
+    })
 }

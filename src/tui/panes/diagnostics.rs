@@ -70,3 +70,27 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let mut st = ListState::default().with_selected(has_items.then_some(app.sel.diagnostic));
     frame.render_stateful_widget(list, area, &mut st);
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::tui::app::View;
+    use crate::tui::panes::testing::{app_on, keys, render};
+    use crate::tui::sample::kb813878;
+
+    #[test]
+    fn the_kerberos_bypass_finding_jumps_to_its_filter() {
+        let mut app = app_on(kb813878());
+        keys(&mut app, "!");
+        insta::assert_snapshot!("diagnostics_80x24", render(&app, 80, 24));
+        insta::assert_snapshot!("diagnostics_120x40", render(&app, 120, 40));
+        let i = app
+            .analysis
+            .diagnostics
+            .iter()
+            .position(|d| d.message.contains("kerberos"));
+        let i = i.expect("a kerberos finding");
+        app.sel.diagnostic = i;
+        keys(&mut app, "enter");
+        assert_eq!(app.view, View::Lists);
+    }
+}

@@ -46,7 +46,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(Paragraph::new(line), summary);
     let focused = app.focus != Focus::Diagnostics;
     let selected = (focused && !rows.is_empty()).then_some(app.sel.table_row.min(rows.len() - 1));
-    render_table(frame, table, app, &rows, selected);
+    render_table(frame, table, app, &rows, selected, Role::Selected);
     if let Some(i) = selected
         && let Some((r, _)) = rows.get(i)
     {
@@ -177,6 +177,7 @@ pub fn render_table(
     app: &App,
     rows: &[(&TableRow, Mark)],
     selected: Option<usize>,
+    highlight: Role,
 ) {
     let t = &app.theme;
     let port = |p: &str| {
@@ -215,7 +216,7 @@ pub fn render_table(
                 },
             ));
             Row::new(vec![
-                Cell::from(format!("{sign}{:>3}", r.index)),
+                Cell::from(format!("{sign}{:>2}", r.index)),
                 Cell::from(weight),
                 Cell::from(r.direction),
                 Cell::from(r.src.clone()),
@@ -230,19 +231,19 @@ pub fn render_table(
         })
         .collect();
     let widths = [
-        Constraint::Length(4),
+        Constraint::Length(3),
         Constraint::Length(6),
         Constraint::Length(4),
-        Constraint::Min(9),
-        Constraint::Min(9),
+        Constraint::Length(15),
+        Constraint::Length(15),
+        Constraint::Length(4),
         Constraint::Length(5),
         Constraint::Length(5),
-        Constraint::Length(5),
-        Constraint::Length(9),
-        Constraint::Min(8),
+        Constraint::Length(6),
+        Constraint::Min(7),
     ];
     let header = Row::new([
-        "   #",
+        "  #",
         "weight",
         "dir",
         "source",
@@ -257,8 +258,41 @@ pub fn render_table(
     let table = Table::new(body, widths)
         .header(header)
         .column_spacing(1)
-        .highlight_symbol(">")
-        .row_highlight_style(t.style(Role::Selected));
+        .row_highlight_style(t.style(highlight));
     let mut st = TableState::default().with_selected(selected);
     frame.render_stateful_widget(table, area, &mut st);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::tui::panes::testing::{app_on, keys, render};
+    use crate::tui::sample::kb813878;
+
+    #[test]
+    fn effective_table_with_exemption_rows() {
+        let mut app = app_on(kb813878());
+        keys(&mut app, "4");
+        insta::assert_snapshot!("effective_80x24", render(&app, 80, 24));
+        insta::assert_snapshot!("effective_120x40", render(&app, 120, 40));
+    }
+
+    #[test]
+    fn previewing_no_default_exempt_1_marks_the_vanished_kerberos_rows() {
+        let mut app = app_on(kb813878());
+        keys(&mut app, "4 ] ]");
+        insta::assert_snapshot!("effective_preview_120x40", render(&app, 120, 40));
+    }
+
+    #[test]
+    fn exemption_rows_have_their_own_style() {
+        let mut app = app_on(kb813878());
+        keys(&mut app, "4 j");
+        let mut t =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).expect("terminal");
+        t.draw(|f| crate::tui::panes::draw(f, &app)).expect("draw");
+        let buf = t.backend().buffer();
+        let exempt = app.theme.style(crate::tui::theme::Role::ExemptionRow);
+        // Line 7 is table row 2 (title, tabs, header, summary, column header, rows 0 and 1).
+        assert_eq!(buf[(30, 7)].fg, exempt.fg.unwrap_or_default());
+    }
 }

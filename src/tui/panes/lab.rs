@@ -126,13 +126,44 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         })
         .collect();
     // Keep the deciding row in view: the table scrolls to it.
-    render_table(
-        frame,
-        table,
-        app,
-        &rows,
-        deciding
-            .or(Some(app.sel.table_row))
-            .filter(|_| !rows.is_empty()),
-    );
+    let selected = deciding
+        .or(Some(app.sel.table_row))
+        .filter(|_| !rows.is_empty());
+    let highlight = if deciding.is_some() {
+        Role::Deciding
+    } else {
+        Role::Selected
+    };
+    render_table(frame, table, app, &rows, selected, highlight);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::tui::panes::testing::{app_on, keys, render};
+    use crate::tui::sample::kb813878;
+
+    #[test]
+    fn kerberos_preset_is_permitted_by_the_exemption() {
+        let mut app = app_on(kb813878());
+        keys(&mut app, "5 f2");
+        let e = app.lab.result.clone().expect("ran").expect("explained");
+        assert_eq!(e.verdict, crate::core::model::Behavior::Permit);
+        assert!(e.decided_by.contains("kerberos"), "{}", e.decided_by);
+        assert!(!e.matched.is_empty(), "the block rule lost");
+        insta::assert_snapshot!("lab_kerberos_80x24", render(&app, 80, 24));
+        insta::assert_snapshot!("lab_kerberos_120x40", render(&app, 120, 40));
+    }
+
+    #[test]
+    fn a_typed_packet_with_a_typo_says_what_to_write() {
+        let mut app = app_on(kb813878());
+        keys(&mut app, r#"5 enter "udp 1.2.3:88 -> me:1434" enter"#);
+        let err = app
+            .lab
+            .result
+            .clone()
+            .expect("ran")
+            .expect_err("bad address");
+        assert!(err.contains("1.2.3"), "{err}");
+    }
 }
