@@ -37,8 +37,14 @@ pub fn title(frame: &mut Frame, area: Rect, app: &App) {
         spans.push(Span::styled(" [preview]", t.style(Role::Warning)));
     }
     if app.doc.dirty() {
+        // The marker must stay visible at 80 columns: drop the word before the marker.
+        let used: usize = spans.iter().map(|s| s.width()).sum();
+        let long = used + sep(app).len() + 11 <= area.width as usize;
         spans.push(Span::styled(sep(app), t.style(Role::Border)));
-        spans.push(Span::styled("[+] unsaved", t.style(Role::Dirty)));
+        spans.push(Span::styled(
+            if long { "[+] unsaved" } else { "[+]" },
+            t.style(Role::Dirty),
+        ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -187,8 +187,15 @@ pub fn render_table(
             p.to_string()
         }
     };
+    // Only the visible window becomes widgets: a 10,000-row table costs what a screenful
+    // costs. The window keeps the selected row on screen, as ratatui's own scrolling would.
+    let height = area.height.saturating_sub(1).max(1) as usize;
+    let offset = selected.map_or(0, |s| s.saturating_sub(height - 1));
+    let selected = selected.map(|s| s - offset);
     let body: Vec<Row> = rows
         .iter()
+        .skip(offset)
+        .take(height)
         .map(|(r, mark)| {
             let sign = match mark {
                 Mark::Appeared => "+",
