@@ -203,7 +203,7 @@ fn display_row(r: &engine::Row) -> TableRow {
                 o.describe(),
                 o.action_name.as_deref().unwrap_or("?")
             );
-            (o.rule.clone().unwrap_or_default(), why, target)
+            (o.rule.as_deref().unwrap_or_default().to_string(), why, target)
         }
         OriginKind::Dynamic => ("dynamic".to_string(), o.describe(), None),
     };
