@@ -203,7 +203,11 @@ fn display_row(r: &engine::Row) -> TableRow {
                 o.describe(),
                 o.action_name.as_deref().unwrap_or("?")
             );
-            (o.rule.as_deref().unwrap_or_default().to_string(), why, target)
+            (
+                o.rule.as_deref().unwrap_or_default().to_string(),
+                why,
+                target,
+            )
         }
         OriginKind::Dynamic => ("dynamic".to_string(), o.describe(), None),
     };

@@ -1,45 +1,34 @@
 //! SIGTERM and SIGHUP: a flag set by a minimal handler and polled by the event loop, which
 //! then writes a recovery copy of unsaved edits, restores the terminal and exits.
 //!
-//! crossterm has no signal API, and the crate's dependencies do not include a signal
-//! crate directly, so this registers an async-signal-safe handler (one atomic store)
-//! through the C library's `signal`. Swapping in `signal-hook`'s `flag::register` is a
-//! two-line change in `install`: the rest of the app only calls `install` and `pending`.
+//! crossterm has no signal API; `signal-hook` (already in the tree through crossterm)
+//! registers an async-signal-safe handler that only stores the signal number.
 
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::Arc;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The last signal received (0: none).
-static RECEIVED: AtomicI32 = AtomicI32::new(0);
+/// The last signal received (0: none), shared with the handlers.
+fn received() -> &'static Arc<AtomicUsize> {
+    static RECEIVED: OnceLock<Arc<AtomicUsize>> = OnceLock::new();
+    RECEIVED.get_or_init(|| Arc::new(AtomicUsize::new(0)))
+}
 
 #[cfg(unix)]
 mod imp {
-    use super::{Ordering, RECEIVED};
-
-    const SIGHUP: i32 = 1;
-    const SIGTERM: i32 = 15;
-
-    unsafe extern "C" {
-        fn signal(signum: i32, handler: usize) -> usize;
-    }
-
-    extern "C" fn on_signal(sig: i32) {
-        // Only an atomic store: anything more is not async-signal-safe.
-        RECEIVED.store(sig, Ordering::SeqCst);
-    }
+    use signal_hook::consts::{SIGHUP, SIGTERM};
 
     pub fn install() {
-        let handler = on_signal as extern "C" fn(i32) as usize;
         for sig in [SIGHUP, SIGTERM] {
-            // SAFETY: `signal` is the C library's; the handler only performs an atomic
-            // store, which is async-signal-safe, and it lives for the whole program.
-            unsafe {
-                signal(sig, handler);
-            }
+            // A failed registration leaves the default action (terminate): the terminal
+            // guard's drop still runs on a normal exit path, so only the recovery copy
+            // would be lost; nothing to do but carry on.
+            let _ = signal_hook::flag::register_usize(sig, super::received().clone(), sig as usize);
         }
     }
 
-    pub fn name(sig: i32) -> &'static str {
-        match sig {
+    pub fn name(sig: usize) -> &'static str {
+        match sig as i32 {
             SIGHUP => "SIGHUP",
             SIGTERM => "SIGTERM",
             _ => "signal",
@@ -50,19 +39,20 @@ mod imp {
 #[cfg(not(unix))]
 mod imp {
     pub fn install() {}
-    pub fn name(_: i32) -> &'static str {
+    pub fn name(_: usize) -> &'static str {
         "signal"
     }
 }
 
 /// Registers the handlers (once per process is enough; calling again is harmless).
 pub fn install() {
-    imp::install();
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(imp::install);
 }
 
 /// The name of a signal received since the last call, if any.
 pub fn pending() -> Option<&'static str> {
-    match RECEIVED.swap(0, Ordering::SeqCst) {
+    match received().swap(0, Ordering::SeqCst) {
         0 => None,
         sig => Some(imp::name(sig)),
     }
