@@ -5,8 +5,7 @@ use serde_json::{Value, json};
 
 use super::{CliError, Ctx};
 use crate::core::model::{
-    Address, AuthMethod, Behavior, DynamicRule, Filter, FilterAction, Policy, SecurityMethod,
-    Snapshot,
+    Address, AuthMethod, Behavior, DynamicRule, Filter, FilterAction, Policy, Snapshot,
 };
 
 #[derive(Debug, clap::Args)]
@@ -119,7 +118,7 @@ fn action_json(a: &FilterAction) -> Value {
         "name": a.name,
         "description": a.description,
         "action": a.behavior.word(),
-        "methods": a.methods.iter().map(method_text).collect::<Vec<_>>(),
+        "methods": a.methods.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "inpass": a.inpass,
         "soft": a.soft,
         "session_key_pfs": a.session_key_pfs,
@@ -144,52 +143,12 @@ fn auth_word(a: &AuthMethod) -> String {
     }
 }
 
-/// `ESP[3DES,SHA1] 100000K/900S` in ipseccmd's own words.
-pub fn method_text(m: &SecurityMethod) -> String {
-    let mut parts = Vec::new();
-    if let Some(ah) = m.ah {
-        parts.push(format!("AH[{}]", ah.word()));
-    }
-    if let Some(esp) = m.esp {
-        parts.push(format!(
-            "ESP[{},{}]",
-            esp.encryption.map_or("NONE", |c| c.word()),
-            esp.integrity.map_or("NONE", |h| h.word())
-        ));
-    }
-    let mut s = parts.join("+");
-    if m.lifetime_kb > 0 || m.lifetime_secs > 0 {
-        s.push_str(&format!(" {}K/{}S", m.lifetime_kb, m.lifetime_secs));
-    }
-    s
-}
-
-/// One line for a filter: `any -> me  UDP  src * dst 1434  one-way`.
-pub fn filter_line(f: &Filter) -> String {
-    let port = |p: u16| {
-        if p == 0 {
-            "*".to_string()
-        } else {
-            p.to_string()
-        }
-    };
-    format!(
-        "{} -> {}  {}  src {} dst {}  {}",
-        f.source,
-        f.destination,
-        f.protocol,
-        port(f.src_port),
-        port(f.dst_port),
-        if f.mirrored { "mirrored" } else { "one-way" }
-    )
-}
-
 fn action_word(a: &FilterAction) -> String {
     let base = match a.behavior {
         Behavior::Permit => "PERMIT".to_string(),
         Behavior::Block => "BLOCK".to_string(),
         Behavior::Negotiate => {
-            let m: Vec<String> = a.methods.iter().map(method_text).collect();
+            let m: Vec<String> = a.methods.iter().map(ToString::to_string).collect();
             format!("NEGOTIATE {}", m.join(" "))
         }
     };
@@ -242,7 +201,7 @@ pub fn render(snap: &Snapshot, policies: &[&Policy], with_dynamic: bool) -> Stri
                         plural(used)
                     ));
                     for (i, f) in l.filters.iter().enumerate() {
-                        s.push_str(&format!("      {}. {}\n", i + 1, filter_line(f)));
+                        s.push_str(&format!("      {}. {}\n", i + 1, f.summary()));
                     }
                 }
                 None => s.push_str("    filter list: MISSING (dangling reference)\n"),
@@ -277,7 +236,7 @@ pub fn render(snap: &Snapshot, policies: &[&Policy], with_dynamic: bool) -> Stri
                 s.push_str(&format!(
                     "  {}. {}  {}\n",
                     i + 1,
-                    filter_line(&d.filter),
+                    d.filter.summary(),
                     action_word(&d.action)
                 ));
             }

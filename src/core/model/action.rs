@@ -1,5 +1,7 @@
 //! Filter actions: permit, block or negotiate security. Shared between rules.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
 use super::Id;
@@ -71,6 +73,31 @@ pub struct SecurityMethod {
     /// Rekey after this many seconds (0 = not set).
     #[serde(default)]
     pub lifetime_secs: u32,
+}
+
+/// The netsh `qmsecmethods` form: `AH[MD5]+ESP[3DES,SHA1]:100000k/900s`.
+impl fmt::Display for SecurityMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(h) = self.ah {
+            parts.push(format!("AH[{}]", h.word()));
+        }
+        if let Some(e) = self.esp {
+            let c = e.encryption.map_or("None", Cipher::word);
+            let h = e.integrity.map_or("None", HashAlg::word);
+            parts.push(format!("ESP[{c},{h}]"));
+        }
+        f.write_str(&parts.join("+"))?;
+        let life: Vec<String> = [(self.lifetime_kb, "k"), (self.lifetime_secs, "s")]
+            .iter()
+            .filter(|(v, _)| *v > 0)
+            .map(|(v, u)| format!("{v}{u}"))
+            .collect();
+        if !life.is_empty() {
+            write!(f, ":{}", life.join("/"))?;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -65,6 +65,26 @@ impl Filter {
         }
     }
 
+    /// One line for lists and reports: `any -> me  UDP  src *  dst 1434  one-way`.
+    pub fn summary(&self) -> String {
+        let port = |p: u16| {
+            if p == 0 {
+                "*".to_string()
+            } else {
+                p.to_string()
+            }
+        };
+        format!(
+            "{} -> {}  {}  src {}  dst {}  {}",
+            self.source,
+            self.destination,
+            self.protocol,
+            port(self.src_port),
+            port(self.dst_port),
+            if self.mirrored { "mirrored" } else { "one-way" }
+        )
+    }
+
     /// Same traffic description, ignoring identity and description.
     pub fn same_spec(&self, other: &Filter) -> bool {
         self.source == other.source

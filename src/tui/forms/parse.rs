@@ -272,29 +272,10 @@ fn hash(s: &str) -> Option<HashAlg> {
 }
 
 pub fn methods_text(ms: &[SecurityMethod]) -> String {
-    ms.iter().map(method_text).collect::<Vec<_>>().join(" ")
-}
-
-pub fn method_text(m: &SecurityMethod) -> String {
-    let mut parts = Vec::new();
-    if let Some(h) = m.ah {
-        parts.push(format!("AH[{}]", h.word()));
-    }
-    if let Some(e) = m.esp {
-        let c = e.encryption.map_or("None", Cipher::word);
-        let h = e.integrity.map_or("None", HashAlg::word);
-        parts.push(format!("ESP[{c},{h}]"));
-    }
-    let mut s = parts.join("+");
-    let life: Vec<String> = [(m.lifetime_kb, "k"), (m.lifetime_secs, "s")]
-        .iter()
-        .filter(|(v, _)| *v > 0)
-        .map(|(v, u)| format!("{v}{u}"))
-        .collect();
-    if !life.is_empty() {
-        s = format!("{s}:{}", life.join("/"));
-    }
-    s
+    ms.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn words(text: &str) -> impl Iterator<Item = &str> {

@@ -25,7 +25,7 @@ use ratatui::widgets::{Block, BorderType, Borders};
 
 use super::app::{App, Mode, View};
 use super::theme::Role;
-use crate::core::model::{Behavior, Filter};
+use crate::core::model::Behavior;
 
 /// ASCII borders for terminals without UTF-8: `+`, `-`, `|` have width 1 everywhere.
 pub const ASCII_BORDER: border::Set = border::Set {
@@ -121,26 +121,6 @@ pub fn behavior_style(app: &App, b: Behavior) -> Style {
         Behavior::Block => Role::Block,
         Behavior::Negotiate => Role::Negotiate,
     })
-}
-
-/// One filter on one line: `any -> me  UDP  src *  dst 1434  one-way`.
-pub fn filter_line(f: &Filter) -> String {
-    let port = |p: u16| {
-        if p == 0 {
-            "*".to_string()
-        } else {
-            p.to_string()
-        }
-    };
-    format!(
-        "{} -> {}  {}  src {}  dst {}  {}",
-        f.source,
-        f.destination,
-        f.protocol,
-        port(f.src_port),
-        port(f.dst_port),
-        if f.mirrored { "mirrored" } else { "one-way" }
-    )
 }
 
 /// Cuts text to a width, marking the cut with `~` (ASCII: `…` is not safe everywhere).

@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, List, ListItem, ListState, Paragraph, Row, Table, TableState, Wrap};
 
-use super::{behavior_style, behavior_word, block, filter_line, fit, sep};
+use super::{behavior_style, behavior_word, block, fit, sep};
 use crate::core::model::{Policy, Rule};
 use crate::tui::app::{App, Focus};
 use crate::tui::edit::{Target, usage_line};
@@ -191,7 +191,7 @@ fn rule_detail(frame: &mut Frame, area: Rect, app: &App, r: &Rule) {
                 Span::styled(used, t.style(Role::Dim)),
             ]));
             for f in l.filters.iter().take(3) {
-                lines.push(Line::from(format!("  {}", filter_line(f))));
+                lines.push(Line::from(format!("  {}", f.summary())));
             }
             if l.filters.len() > 3 {
                 lines.push(Line::from(format!(
