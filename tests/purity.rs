@@ -17,8 +17,14 @@ fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 #[test]
 fn core_has_no_terminal_dependency() {
     let mut files = Vec::new();
-    rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src/core"), &mut files);
-    assert!(files.len() > 5, "expected the core's sources, found {files:?}");
+    rust_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src/core"),
+        &mut files,
+    );
+    assert!(
+        files.len() > 5,
+        "expected the core's sources, found {files:?}"
+    );
     let mut offenders = Vec::new();
     for f in &files {
         let text = std::fs::read_to_string(f).expect("readable source");
@@ -28,5 +34,8 @@ fn core_has_no_terminal_dependency() {
             }
         }
     }
-    assert!(offenders.is_empty(), "the core must stay pure: {offenders:#?}");
+    assert!(
+        offenders.is_empty(),
+        "the core must stay pure: {offenders:#?}"
+    );
 }

@@ -2,3 +2,4 @@
 //! netsh ipsec scripts, netdiag reports. Pure: text in, model changes out.
 
 pub mod ipseccmd;
+pub mod netsh;
