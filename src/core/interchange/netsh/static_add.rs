@@ -209,11 +209,9 @@ fn outside_mask(a: &Address, which: &str, warnings: &mut Vec<String>) {
     if let Address::Ip { addr, mask } = a
         && u32::from(*addr) & !u32::from(*mask) != 0
     {
-        {
-            warnings.push(format!(
-                "{which} {addr} has bits outside its mask {mask}; `ipsedit check` offers the fix"
-            ));
-        }
+        warnings.push(format!(
+            "{which} {addr} has bits outside its mask {mask}; `ipsedit check` offers the fix"
+        ));
     }
 }
 
