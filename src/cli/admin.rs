@@ -1,6 +1,7 @@
 //! `assign`, `unassign`, `history`, `restore`, `restart-agent`: the store-level actions.
 
 use super::{CliError, Ctx};
+use crate::core::store::StoreError;
 
 #[derive(Debug, clap::Args)]
 pub struct AssignArgs {
@@ -84,16 +85,26 @@ pub fn history(ctx: &Ctx) -> Result<(), CliError> {
 
 pub fn restore(ctx: &Ctx, a: RestoreArgs) -> Result<(), CliError> {
     let old = ctx.store.load_revision(a.revision).map_err(|e| match e {
-        crate::core::store::StoreError::NoSuchRevision(r) => CliError::Invalid(format!(
+        StoreError::NoSuchRevision(r) => CliError::Invalid(format!(
             "revision {r} is not in the history; `ipsedit history` lists the ones kept"
         )),
         other => other.into(),
     })?;
-    ctx.modify(&format!("restore {}", a.revision), |snap| {
-        let line = format!("restored revision {}: {}", a.revision, old.counts());
-        *snap = old;
-        Ok(vec![line])
-    })
+    if ctx.dry_run {
+        println!(
+            "dry run: would restore revision {} ({}) as a new revision",
+            a.revision,
+            old.counts()
+        );
+        println!("dry run: nothing was written");
+        return Ok(());
+    }
+    // The store's own restore also works when the current file is unreadable (it keeps
+    // the broken file aside), which is exactly when an admin needs it.
+    let rev = ctx.store.restore(a.revision)?;
+    println!("restored revision {}: {}", a.revision, old.counts());
+    println!("saved revision {rev}");
+    Ok(())
 }
 
 pub(crate) fn name_list<'a>(names: impl Iterator<Item = &'a str>) -> String {

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::{CliError, Ctx};
-use crate::core::interchange::ipseccmd::{self, split_command_line};
+use crate::core::interchange::ipseccmd::{self, split_command_line, strip_program_name};
 use crate::core::model::Snapshot;
 
 #[derive(Debug, clap::Args)]
@@ -15,9 +15,6 @@ pub struct Args {
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
     pub args: Vec<String>,
 }
-
-/// Program words a script line may start with.
-const PROGRAM_WORDS: [&str; 4] = ["ipseccmd", "ipseccmd.exe", "ipsecpol", "ipsecpol.exe"];
 
 pub fn run(ctx: &Ctx, tool: &str, a: Args) -> Result<(), CliError> {
     let mut args = a.args;
@@ -65,7 +62,7 @@ fn apply_line(
     args: &[String],
     place: Option<(&Path, usize)>,
 ) -> Result<Vec<String>, CliError> {
-    let outcome = ipseccmd::apply(snap, args).map_err(|e| {
+    let outcome = ipseccmd::apply_as(snap, tool, args).map_err(|e| {
         let at = match place {
             Some((p, n)) => format!("{}:{n}: ", p.display()),
             None => String::new(),
@@ -95,17 +92,12 @@ fn apply_file(ctx: &Ctx, dry_run: bool, tool: &str, path: &Path) -> Result<(), C
             if line.is_empty() || is_comment(line) {
                 continue;
             }
-            let mut words = split_command_line(line);
-            if words
-                .first()
-                .is_some_and(|w| PROGRAM_WORDS.iter().any(|p| p.eq_ignore_ascii_case(w)))
-            {
-                words.remove(0);
-            }
+            let words = split_command_line(line);
+            let words = strip_program_name(&words);
             if words.is_empty() {
                 continue;
             }
-            out.extend(apply_line(snap, tool, &words, Some((path, n)))?);
+            out.extend(apply_line(snap, tool, words, Some((path, n)))?);
         }
         Ok(out)
     })

@@ -100,10 +100,9 @@ impl CliError {
 impl From<StoreError> for CliError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Malformed { .. } => CliError::Invalid(format!(
-                "{e}\n  the store was not changed; fix the file or restore a revision \
-                 (ipsedit history, ipsedit restore REV)"
-            )),
+            StoreError::Malformed { .. } | StoreError::TooLarge { .. } => {
+                CliError::Invalid(format!("{e}\n  the store was not changed"))
+            }
             StoreError::Stale { expected, found } => CliError::Failed(format!(
                 "the store changed while this command ran (expected revision {expected}, \
                  found {found}); nothing was written: run the command again"

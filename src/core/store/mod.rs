@@ -2,7 +2,8 @@
 //!
 //! `Store` is a trait so that later backends (an LDAP domain store shared by many hosts)
 //! fit beside the first one, `FileStore` (a directory of RON files). `MemoryStore` serves
-//! scratch sessions (`--from FILE`) and tests.
+//! scratch sessions (`--from FILE`) and tests. The trait speaks only of revisions,
+//! snapshots and summaries; paths, locks and files stay inside `FileStore`.
 //!
 //! Contract of every backend:
 //! - `load` of a store that does not exist yet gives an empty snapshot at revision 0 with
@@ -10,9 +11,44 @@
 //! - `save` is atomic (a reader sees the old state or the new one), and is refused with
 //!   `StoreError::Stale` when the store's revision is not `expected` (compared and bumped
 //!   under an exclusive lock), never a silent overwrite;
-//! - each save keeps the previous state in history (the last `HISTORY_KEEP`);
+//! - each save keeps the previous state in history (the last `HISTORY_KEEP`, besides the
+//!   current one); `history` lists newest first;
 //! - malformed, truncated or future-version data gives an error naming file, line and
 //!   column, and nothing is overwritten.
+//!
+//! # The file store on disk
+//!
+//! ```text
+//! STORE/                      created by the first save
+//!   store.ron                 the current revision
+//!   history/rev-00000041.ron  earlier revisions, same format (the last 20 are kept)
+//!   lock                      empty; locked by whoever is saving (safe to leave alone)
+//!   store.ron.broken-TIME     only after `ipsedit restore` on an unreadable store.ron:
+//!                             the broken file, kept for you to inspect or delete
+//! ```
+//!
+//! Each `.ron` file is readable and editable text, laid out as:
+//!
+//! ```text
+//! (
+//!     format: 1,                   // file format version
+//!     revision: 42,                // counts saves
+//!     saved_at: 1700000000,        // Unix time, UTC
+//!     summary: "ipseccmd -w REG -p \"Block UDP 1434 Filter\" ...",
+//!     policies: [ ... ],           // static policy objects: policies with their rules,
+//!     filter_lists: [ ... ],       //   the filter lists and filter actions rules use
+//!     filter_actions: [ ... ],
+//!     assigned: Some("GUID"),      // the assigned policy, or None
+//!     dynamic: [ ... ],            // dynamic rules (cleared when the agent restarts)
+//!     host: ( profile: "ws2003", no_default_exempt: None, interfaces: [ ... ], ... ),
+//! )
+//! ```
+//!
+//! Saves write a temporary file beside the target, fsync it, rename it over the target
+//! and fsync the directory, so a crash leaves the old file or the new one. A file edited
+//! by hand may use Windows line ends or start with a byte-order mark. If a file cannot be
+//! read, ipsedit names the file, line and column and refuses to save over it; fix the
+//! line, or bring back an earlier revision with `ipsedit restore REV`.
 
 use std::path::PathBuf;
 
@@ -51,9 +87,15 @@ pub enum StoreError {
         column: usize,
         message: String,
     },
-    #[error("stale revision")]
+    #[error(
+        "the store changed since it was read (expected revision {expected}, found \
+         {found}); nothing was written"
+    )]
     Stale { expected: Revision, found: Revision },
-    #[error("revision {0} is not in the history")]
+    #[error(
+        "revision {0} is not in the history: `ipsedit history` lists the revisions kept \
+         (the last 20)"
+    )]
     NoSuchRevision(Revision),
     #[error("{path}: {source}")]
     Io {
@@ -61,26 +103,67 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
-    #[error("stub")]
-    Unsupported(String),
+    #[error(
+        "{path}: {size} bytes is more than a store file can be ({limit} bytes), so it was \
+         not read: restore a revision with `ipsedit restore REV` (the big file is kept, \
+         renamed), or move it away"
+    )]
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+    },
+    /// The snapshot could not be written as RON (a bug, not a user error).
+    #[error("could not encode the snapshot: {message}")]
+    Encode { message: String },
 }
 
 pub trait Store {
+    /// The current state, or an empty snapshot at revision 0 if nothing was saved yet.
     fn load(&self) -> Result<Loaded, StoreError>;
+    /// Replaces the current state if it is still at `expected`, keeping the old one in
+    /// history; returns the new revision (greater than `expected`: normally
+    /// `expected + 1`, more if the history already holds higher numbers). `summary` is
+    /// shown by `history`; line breaks in it become spaces.
     fn save(
         &self,
         expected: Revision,
         snapshot: &Snapshot,
         summary: &str,
     ) -> Result<Revision, StoreError>;
+    /// The current revision and those kept in history, newest first.
     fn history(&self) -> Result<Vec<RevisionInfo>, StoreError>;
+    /// The snapshot of a revision in `history` (the current one included).
     fn load_revision(&self, revision: Revision) -> Result<Snapshot, StoreError>;
+    /// Brings back an earlier revision as a new one, with summary "restore REV"; returns
+    /// the new revision. The state it replaces stays in history.
+    fn restore(&self, revision: Revision) -> Result<Revision, StoreError> {
+        let snapshot = self.load_revision(revision)?;
+        let current = self.load()?.revision;
+        self.save(current, &snapshot, &format!("restore {revision}"))
+    }
     /// A short human name of where the store is ("kb813878", "/path/to/store").
     fn describe(&self) -> String;
 }
 
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// History shows one line per revision, so line breaks in a summary become spaces (inner
+/// spaces are kept: they may belong to a quoted ipseccmd name).
+fn one_line(summary: &str) -> String {
+    summary.replace(['\r', '\n'], " ").trim().to_string()
+}
+
+mod atomic;
 mod file;
+mod format;
+mod lock;
 mod memory;
 
 pub use file::FileStore;
+pub use format::{FORMAT_VERSION, MAX_FILE_BYTES};
 pub use memory::MemoryStore;

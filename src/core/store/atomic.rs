@@ -1,0 +1,128 @@
+//! Atomic file replacement and bounded reads. Owns the crash-safety of single files; knows
+//! nothing about revisions or the envelope.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use super::StoreError;
+use super::format::MAX_FILE_BYTES;
+
+pub fn io_error(path: &Path, source: std::io::Error) -> StoreError {
+    StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Replaces `path` with `bytes` so that a reader (or a crash) sees either the old file or
+/// the new one, never a mix: write a temporary file in the same directory (a rename is only
+/// atomic within one file system), fsync it so the data is on disk before the name points
+/// at it, rename it over `path`, then fsync the directory so the rename itself survives a
+/// power cut.
+///
+/// The temporary name is fixed: callers hold the store lock, so there is one writer, and a
+/// temporary left by a crash is simply overwritten next time instead of piling up.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let dir = parent(path);
+    let tmp = temp_path(path);
+    let result = write_synced(&tmp, bytes).and_then(|()| {
+        fs::rename(&tmp, path).map_err(|e| io_error(path, e))?;
+        sync_dir(dir)
+    });
+    if result.is_err() {
+        // Best effort: the temporary is garbage either way, and the real file is untouched.
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+fn write_synced(tmp: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(tmp)
+        .map_err(|e| io_error(tmp, e))?;
+    file.write_all(bytes).map_err(|e| io_error(tmp, e))?;
+    file.sync_all().map_err(|e| io_error(tmp, e))
+}
+
+fn parent(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+fn temp_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    parent(path).join(format!(".{name}.tmp"))
+}
+
+/// Makes a rename or unlink in `dir` durable. On Windows directories cannot be opened for
+/// syncing and NTFS journals renames itself, so this is a no-op there.
+pub fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| io_error(dir, e))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
+
+/// Reads a store file as text, or `None` when it does not exist. Refuses files over
+/// `MAX_FILE_BYTES` before reading them, and again while reading in case the file grew.
+pub fn read_bounded(path: &Path) -> Result<Option<String>, StoreError> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_error(path, e)),
+    };
+    let size = file.metadata().map_err(|e| io_error(path, e))?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(too_large(path, size));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_error(path, e))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large(path, bytes.len() as u64));
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) => {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let text = String::from_utf8_lossy(valid);
+            let line = text.matches('\n').count() + 1;
+            let column = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            Err(StoreError::Malformed {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message: format!(
+                    "not UTF-8 text: the file is damaged or not a store file: restore a \
+                     revision with `ipsedit restore REV` (see `ipsedit history`), or fix \
+                     line {line}"
+                ),
+            })
+        }
+    }
+}
+
+fn too_large(path: &Path, size: u64) -> StoreError {
+    StoreError::TooLarge {
+        path: path.to_path_buf(),
+        size,
+        limit: MAX_FILE_BYTES,
+    }
+}
