@@ -163,6 +163,18 @@ pub fn filter_spec(
         values::address(a, line, &snap.host.names)
     };
     let (src, dst) = (addr("srcaddr")?, addr("dstaddr")?);
+    for v in [&src, &dst] {
+        if let values::AddrValue::Dns(name, resolved) = v
+            && resolved.is_empty()
+        {
+            warnings.push(format!(
+                "the name {name} is not in the host name table, so this filter matches no \
+                 address yet; ipsedit never queries DNS: add it with `ipsedit config set name \
+                 {name} IP` (or `# ipsedit name host={name} addresses=IP` in the script) and \
+                 add the filter again"
+            ));
+        }
+    }
     let srcmask = b
         .get("srcmask")
         .map(|a| values::mask(a, line))
@@ -192,10 +204,18 @@ pub fn filter_spec(
         f.dst_port = values::port(a, line)?;
     }
     if (f.src_port != 0 || f.dst_port != 0) && !f.protocol.has_ports() {
-        warnings.push(format!(
-            "ports are only meaningful with TCP or UDP, not protocol {}; `ipsedit check` \
-             reports this filter",
-            values::protocol_word(f.protocol)
+        let at = b
+            .get("srcport")
+            .filter(|_| f.src_port != 0)
+            .or(b.get("dstport"));
+        return Err(cmd.err(
+            at.map_or(cmd.end_col, |a| a.value_col),
+            at.map_or(String::new(), |a| a.value.clone()),
+            format!(
+                "a port needs protocol TCP or UDP, not {}",
+                values::protocol_word(f.protocol)
+            ),
+            "add protocol=TCP or protocol=UDP, or drop the port",
         ));
     }
     outside_mask(&f.source, "source", warnings);

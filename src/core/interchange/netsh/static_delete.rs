@@ -225,16 +225,7 @@ fn delete_filter(snap: &mut Snapshot, b: &Bound, cmd: &Cmd) -> Result<Done, Nets
     };
     let list_arg = need("filterlist")?;
     let list = lookup::require(snap, Kind::FilterList, list_arg, cmd)?;
-    // A name in a delete need not resolve: match it by name.
-    let addr = |k: &str| -> Result<values::AddrValue, NetshError> {
-        let a = need(k)?;
-        match values::address(a, line, &snap.host.names) {
-            Err(e) if e.message.starts_with("cannot resolve") => {
-                Ok(values::AddrValue::Dns(a.value.clone(), Vec::new()))
-            }
-            other => other,
-        }
-    };
+    let addr = |k: &str| values::address(need(k)?, line, &snap.host.names);
     let want = Wanted {
         src: addr("srcaddr")?,
         dst: addr("dstaddr")?,

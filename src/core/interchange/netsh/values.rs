@@ -90,7 +90,7 @@ pub enum AddrValue {
 }
 
 /// Parses an address. DNS names resolve from the host's name table (ipsedit never sends a
-/// DNS query); a name missing from it fails as netsh fails on a name it cannot resolve.
+/// DNS query).
 pub fn address(
     arg: &Arg,
     line: usize,
@@ -138,19 +138,13 @@ pub fn address(
             "write me, any, an IPv4 address, a DNS name, or DNS, WINS, DHCP or GATEWAY",
         ));
     }
-    match names.get(&v.to_ascii_lowercase()) {
-        Some(addrs) => Ok(AddrValue::Dns(v.to_string(), addrs.clone())),
-        None => Err(bad(
-            arg,
-            line,
-            format!("cannot resolve the name '{v}'"),
-            &format!(
-                "ipsedit resolves names from the host's name table and never queries DNS: \
-                 run `ipsedit config set name {v} IP`, or put `# ipsedit name {v} IP` in the \
-                 script before this line"
-            ),
-        )),
-    }
+    // A name missing from the table is kept with no addresses (the filter matches
+    // nothing yet); the caller warns, as the ipseccmd import does.
+    let resolved = names
+        .get(&v.to_ascii_lowercase())
+        .cloned()
+        .unwrap_or_default();
+    Ok(AddrValue::Dns(v.to_string(), resolved))
 }
 
 /// Parses a mask: dotted (`255.255.255.0`) or a prefix length (`24`). Masks with holes
@@ -324,6 +318,11 @@ fn qm_offer(text: &str) -> Result<SecurityMethod, String> {
                 .split_once(',')
                 .ok_or_else(|| format!("'{part}': ESP takes [cipher,hash]"))?;
             match (cipher(c), hash(h)) {
+                (Some(None), Some(None)) => {
+                    return Err(format!(
+                        "'{part}' protects nothing: give a cipher or a hash"
+                    ));
+                }
                 (Some(encryption), Some(integrity)) if m.esp.is_none() => {
                     m.esp = Some(Esp {
                         encryption,
@@ -507,7 +506,10 @@ mod tests {
             address(&arg("DB.example"), 1, &names),
             Ok(AddrValue::Dns(..))
         ));
-        assert!(address(&arg("nowhere.example"), 1, &names).is_err());
+        assert_eq!(
+            address(&arg("nowhere.example"), 1, &names).ok(),
+            Some(AddrValue::Dns("nowhere.example".into(), Vec::new()))
+        );
         assert!(address(&arg("fe80::1"), 1, &names).is_err());
         assert!(address(&arg("10.0.0.1-10.0.0.9"), 1, &names).is_err());
     }
