@@ -1,14 +1,63 @@
-//! `ipsedit explain` (issue 3). Stub until the engine lands.
+//! `ipsedit explain "PROTO SRC -> DST"`: the verdict on one packet, and why.
 
+use super::context::{ContextArgs, print_json};
 use super::{CliError, Ctx};
+use crate::core::engine::{EffectiveTable, Packet, Peer, TrailResult, explain};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PeerArg {
+    /// The peer answers IKE.
+    Ipsec,
+    /// The peer does not speak IPsec.
+    Plain,
+}
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Arguments (not implemented yet).
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub rest: Vec<String>,
+    #[command(flatten)]
+    pub context: ContextArgs,
+    /// The kind of peer, for negotiate rows (gives `outcome`).
+    #[arg(long, value_enum)]
+    pub peer: Option<PeerArg>,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+    /// The packet: `PROTO SRC -> DST`, e.g. "tcp 203.0.113.9:88 -> me:445".
+    #[arg(value_name = "PACKET")]
+    pub packet: String,
 }
 
-pub fn run(_ctx: &Ctx, _args: Args) -> Result<(), CliError> {
-    Err(CliError::Failed("'explain' is not implemented yet".into()))
+pub fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
+    let snapshot = ctx.snapshot()?;
+    let (policy, host) = args.context.resolve(&snapshot)?;
+    let table = EffectiveTable::build(&snapshot, policy, &host);
+    let packet = Packet::parse(&args.packet, &table.context.host_addresses)
+        .map_err(|e| CliError::Invalid(e.to_string()))?;
+    let peer = args.peer.map(|p| match p {
+        PeerArg::Ipsec => Peer::Ipsec,
+        PeerArg::Plain => Peer::Plain,
+    });
+    let e = explain(&table, &packet, peer).map_err(|e| CliError::Invalid(e.to_string()))?;
+    if args.json {
+        return print_json(&e);
+    }
+    println!("{}", e.summary);
+    if let Some(w) = e.weight {
+        println!("  weight {w}, direction {}", e.direction.word());
+    }
+    if let (Some(o), Some(why)) = (e.outcome, &e.outcome_why) {
+        println!("  outcome: {o:?} ({why})");
+    }
+    for t in &e.trail {
+        let tag = match t.result {
+            TrailResult::Decided => "decided",
+            TrailResult::Lost => "lost",
+            TrailResult::NotReached => "not reached",
+        };
+        println!("  row {:>4} {:<9} {tag}: {}", t.row, t.action.word(), t.why);
+    }
+    if let Some(f) = &e.fix {
+        println!("fix: {f}");
+    }
+    Ok(())
 }

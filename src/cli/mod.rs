@@ -13,6 +13,7 @@ use crate::core::store::{FileStore, Loaded, MemoryStore, Store, StoreError};
 pub mod admin;
 pub mod check;
 pub mod config;
+pub mod context;
 pub mod explain;
 pub mod export;
 pub mod ipseccmd;

@@ -1,0 +1,176 @@
+//! `check`: diagnostics (structure of the whole store) and findings (behaviour of the
+//! evaluated policy's effective table), each with a stable code.
+//!
+//! | code | severity | what |
+//! |------|----------|------|
+//! | E001 | error | dangling reference (a rule's filter list or filter action, the assignment) |
+//! | E002 | error | a mask that is not contiguous (the filter expands to no row) |
+//! | E003 | error | address bits outside the mask |
+//! | E004 | error | ports with a protocol other than TCP or UDP |
+//! | E005 | error | a tunnel rule with mirrored filters |
+//! | E006 | error | a server type (DNS, WINS, DHCP, GATEWAY) without `me` on the other side |
+//! | E007 | error | duplicate object names (policies, filter lists, filter actions, rules of one policy) |
+//! | W001 | warning | a NoDefaultExempt value the profile ignores |
+//! | W002 | warning | an empty filter list |
+//! | W003 | warning | a rule without filters |
+//! | W004 | warning | a filter list or filter action nothing uses |
+//! | W005 | warning | a policy with no rules |
+//! | W006 | warning | a filter that expands to no row here (`me` without host addresses, a server type without servers, an unresolved DNS name) |
+//! | F101 | finding | exemption bypass: an active exemption lets through part of a block or negotiate filter's traffic |
+//! | F102 | finding | a block or negotiate filter fully pre-empted by exemptions: it never acts |
+//! | F103 | finding | conflict: overlapping rows of equal weight with different actions |
+//! | F104 | finding | redundant filter: every packet it matches would fall to a lighter row with the same action |
+//! | F105 | finding | duplicate: the same row from two filters or two rules |
+//!
+//! Codes never change meaning; new checks get new codes. Output is bounded: at most
+//! `MAX_PER_CODE` items per code, then a count of the rest in `omitted` (the totals in
+//! `errors`/`warnings`/`findings` count everything).
+
+use serde::Serialize;
+
+use super::table::EffectiveTable;
+use crate::core::model::{HostContext, Id, Snapshot};
+
+pub const MAX_PER_CODE: usize = 200;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Finding,
+}
+
+impl Severity {
+    pub fn of(code: &str) -> Severity {
+        match code.as_bytes().first() {
+            Some(b'E') => Severity::Error,
+            Some(b'W') => Severity::Warning,
+            _ => Severity::Finding,
+        }
+    }
+}
+
+/// One diagnostic or finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Item {
+    pub code: &'static str,
+    pub severity: Severity,
+    /// Slash path of the object: `policies/NAME/rules/NAME`, `filter-lists/NAME/filters/1`,
+    /// `filter-actions/NAME`, `dynamic/ID`, `host/no-default-exempt`.
+    pub path: String,
+    pub message: String,
+    pub hint: String,
+}
+
+/// Items of one code left out of `items`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Omitted {
+    pub code: &'static str,
+    pub count: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Report {
+    pub errors: usize,
+    pub warnings: usize,
+    pub findings: usize,
+    /// Errors first, then warnings, then findings; by code within each.
+    pub items: Vec<Item>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub omitted: Vec<Omitted>,
+}
+
+impl Report {
+    pub fn has_errors(&self) -> bool {
+        self.errors > 0
+    }
+
+    /// Items with this code (those kept).
+    pub fn with_code<'a>(&'a self, code: &'a str) -> impl Iterator<Item = &'a Item> + 'a {
+        self.items.iter().filter(move |i| i.code == code)
+    }
+}
+
+/// Collects items, counting all and keeping at most `MAX_PER_CODE` per code.
+#[derive(Default)]
+pub(crate) struct Sink {
+    items: Vec<Item>,
+    counts: std::collections::BTreeMap<&'static str, usize>,
+}
+
+impl Sink {
+    pub fn push(
+        &mut self,
+        code: &'static str,
+        path: impl Into<String>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        let n = self.counts.entry(code).or_insert(0);
+        *n += 1;
+        if *n <= MAX_PER_CODE {
+            self.items.push(Item {
+                code,
+                severity: Severity::of(code),
+                path: path.into(),
+                message: message.into(),
+                hint: hint.into(),
+            });
+        }
+    }
+
+    /// Whether another item of `code` would still be kept (lets callers skip building
+    /// text nobody will see).
+    pub fn wants(&self, code: &'static str) -> bool {
+        self.counts.get(code).copied().unwrap_or(0) < MAX_PER_CODE
+    }
+
+    /// Counts one item of `code` without building it.
+    pub fn count_only(&mut self, code: &'static str) {
+        *self.counts.entry(code).or_insert(0) += 1;
+    }
+
+    fn finish(mut self) -> Report {
+        // Stable sort keeps discovery order within a code.
+        self.items.sort_by_key(|i| (i.severity, i.code));
+        let mut r = Report {
+            items: self.items,
+            ..Report::default()
+        };
+        for (code, n) in self.counts {
+            match Severity::of(code) {
+                Severity::Error => r.errors += n,
+                Severity::Warning => r.warnings += n,
+                Severity::Finding => r.findings += n,
+            }
+            if n > MAX_PER_CODE {
+                r.omitted.push(Omitted {
+                    code,
+                    count: n - MAX_PER_CODE,
+                });
+            }
+        }
+        r
+    }
+}
+
+/// Checks the store's structure and the evaluated policy (`None` = the assigned one) on
+/// `host`.
+pub fn check(snapshot: &Snapshot, policy: Option<Id>, host: &HostContext) -> Report {
+    let table = EffectiveTable::build(snapshot, policy, host);
+    check_with_table(snapshot, &table)
+}
+
+/// Like `check`, reusing a table built from the same snapshot (the TUI has one already).
+pub fn check_with_table(snapshot: &Snapshot, table: &EffectiveTable) -> Report {
+    let mut sink = Sink::default();
+    super::lint::lint(snapshot, table, &mut sink);
+    super::findings::findings(table, &mut sink);
+    sink.finish()
+}
+
+/// Path of a filter inside its list (1-based, as people count).
+pub(crate) fn filter_path(list: &str, index: usize) -> String {
+    format!("filter-lists/{list}/filters/{}", index + 1)
+}

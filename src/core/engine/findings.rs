@@ -1,0 +1,519 @@
+//! Behavioural findings on the effective table (F101-F105).
+//!
+//! No pass over all pairs of rows: rows are grouped by exact match key (duplicates,
+//! same-shape conflicts), by "shape" (prefix lengths and which of protocol/ports are
+//! given) for containment lookups (redundancy), and by weight class for cross-shape
+//! conflicts. Each row costs a handful of hash lookups per shape present in the table,
+//! and exemption checks cost rows × exemption rows (a few dozen).
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use super::check::{Sink, filter_path};
+use super::exemptions::Exemption;
+use super::header::Header;
+use super::table::{EffectiveTable, Origin, OriginKind, Row, restrictiveness};
+use crate::core::model::Behavior;
+
+/// A small multiply-rotate hasher: the keys are a few integers from our own table, so
+/// SipHash's flooding resistance buys nothing and costs most of the check's time.
+#[derive(Default)]
+pub(crate) struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_u16(&mut self, i: u16) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
+/// Which fields a row constrains; rows of one shape overlap only when equal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Shape {
+    sp: u8,
+    dp: u8,
+    proto: bool,
+    sport: bool,
+    dport: bool,
+}
+
+fn shape(h: &Header) -> Shape {
+    Shape {
+        sp: h.src.prefix,
+        dp: h.dst.prefix,
+        proto: h.protocol != 0,
+        sport: h.src_port != 0,
+        dport: h.dst_port != 0,
+    }
+}
+
+/// `h` widened to shape `s` (which must be no more specific in any field).
+fn widen(h: &Header, s: Shape) -> Header {
+    Header {
+        v6: false,
+        src: h.src.truncate(s.sp),
+        dst: h.dst.truncate(s.dp),
+        protocol: if s.proto { h.protocol } else { 0 },
+        src_port: if s.sport { h.src_port } else { 0 },
+        dst_port: if s.dport { h.dst_port } else { 0 },
+    }
+}
+
+fn wider_or_equal(outer: Shape, inner: Shape) -> bool {
+    outer.sp <= inner.sp
+        && outer.dp <= inner.dp
+        && (!outer.proto || inner.proto)
+        && (!outer.sport || inner.sport)
+        && (!outer.dport || inner.dport)
+}
+
+pub(crate) fn findings(table: &EffectiveTable, sink: &mut Sink) {
+    let rows = table.filters();
+    exemption_findings(table, rows, sink);
+    let by_key = exact_groups(rows);
+    duplicates_and_conflicts(&by_key, rows, table.exemption_rows, sink);
+    cross_shape_conflicts(rows, table.exemption_rows, sink);
+    redundant(rows, table.exemption_rows, &by_key, sink);
+}
+
+fn row_path(o: &Origin) -> String {
+    match o.kind {
+        OriginKind::Filter => format!(
+            "policies/{}/rules/{}/{}",
+            o.policy.as_deref().unwrap_or("?"),
+            o.rule.as_deref().unwrap_or("?"),
+            filter_path(
+                o.filter_list.as_deref().unwrap_or("?"),
+                o.filter_index.unwrap_or(0)
+            )
+        ),
+        _ => format!(
+            "dynamic/{}",
+            o.dynamic_id.map(|i| i.to_string()).unwrap_or_default()
+        ),
+    }
+}
+
+fn row_text(r: &Row) -> String {
+    let proto = match r.header.protocol {
+        0 => "any protocol".to_string(),
+        p => crate::core::model::Protocol(p).to_string(),
+    };
+    let port = |p: u16| {
+        if p == 0 {
+            String::new()
+        } else {
+            format!(":{p}")
+        }
+    };
+    format!(
+        "{}{} -> {}{} {proto}",
+        r.src,
+        port(r.src_port),
+        r.dst,
+        port(r.dst_port)
+    )
+}
+
+/// Rows of one filter, in table order (a filter may give many rows: `me`, mirrors).
+fn by_filter(rows: &[Row]) -> Vec<Vec<&Row>> {
+    let mut index: FastMap<(Option<crate::core::model::Id>, crate::core::model::Id), usize> =
+        FastMap::default();
+    let mut groups: Vec<Vec<&Row>> = Vec::new();
+    for r in rows {
+        let Some(k) = r.origin.filter_key() else {
+            continue;
+        };
+        let g = *index.entry(k).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[g].push(r);
+    }
+    groups
+}
+
+/// F101 and F102.
+fn exemption_findings(table: &EffectiveTable, rows: &[Row], sink: &mut Sink) {
+    let ex = table.exemptions();
+    for group in by_filter(rows) {
+        let first = group[0];
+        if first.action == Behavior::Permit {
+            continue;
+        }
+        let covered = group
+            .iter()
+            .all(|r| ex.iter().any(|e| e.header.contains(&r.header)));
+        if covered {
+            if sink.wants("F102") {
+                let names = exemption_names(
+                    group
+                        .iter()
+                        .flat_map(|r| ex.iter().filter(|e| e.header.contains(&r.header))),
+                );
+                sink.push(
+                    "F102",
+                    row_path(&first.origin),
+                    format!(
+                        "{} ({}, {}) never acts: the {names} exemption decides all its traffic first",
+                        first.origin.describe(),
+                        row_text(first),
+                        first.action.word()
+                    ),
+                    fix_list(table, &names_of(group.iter().flat_map(|r| {
+                        ex.iter().filter(|e| e.header.contains(&r.header))
+                    }))),
+                );
+            } else {
+                sink.count_only("F102");
+            }
+            continue;
+        }
+        let mut seen: Vec<Exemption> = Vec::new();
+        for r in &group {
+            for e in ex {
+                let Some(kind) = e.origin.exemption else {
+                    continue;
+                };
+                if seen.contains(&kind) {
+                    continue;
+                }
+                let Some(meet) = e.header.intersect(&r.header) else {
+                    continue;
+                };
+                // `me -> any` meets `any -> me` in `me -> me`: a poor example when a
+                // later row of the same exemption gives a real peer.
+                let loopback = meet.src.prefix == 32 && meet.src == meet.dst;
+                if loopback
+                    && ex.iter().any(|o| {
+                        o.origin.exemption == Some(kind)
+                            && o.header
+                                .intersect(&r.header)
+                                .is_some_and(|m| m.src != m.dst)
+                    })
+                {
+                    continue;
+                }
+                seen.push(kind);
+                if !sink.wants("F101") {
+                    sink.count_only("F101");
+                    continue;
+                }
+                let example = meet.example();
+                sink.push(
+                    "F101",
+                    row_path(&r.origin),
+                    format!(
+                        "{} would {} {}, but the {} exemption lets through its {} first \
+                         (e.g. {example}): {}",
+                        r.origin.describe(),
+                        r.action.word(),
+                        row_text(r),
+                        kind.name(),
+                        kind.traffic(),
+                        e.origin.why.as_deref().unwrap_or("")
+                    ),
+                    table.context.fix(kind),
+                );
+            }
+        }
+    }
+}
+
+fn names_of<'a>(rows: impl Iterator<Item = &'a Row>) -> Vec<Exemption> {
+    let mut v: Vec<Exemption> = rows.filter_map(|r| r.origin.exemption).collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn exemption_names<'a>(rows: impl Iterator<Item = &'a Row>) -> String {
+    names_of(rows)
+        .iter()
+        .map(|e| e.name())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn fix_list(table: &EffectiveTable, es: &[Exemption]) -> String {
+    let mut fixes: Vec<String> = es.iter().map(|e| table.context.fix(*e)).collect();
+    fixes.dedup();
+    format!(
+        "delete the filter, or remove the exemption: {}",
+        fixes.join("; ")
+    )
+}
+
+/// Rows grouped by exact match key, positions relative to `rows`, in order.
+fn exact_groups(rows: &[Row]) -> FastMap<Header, Vec<usize>> {
+    let mut m: FastMap<Header, Vec<usize>> = FastMap::default();
+    m.reserve(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        m.entry(r.header).or_default().push(i);
+    }
+    m
+}
+
+/// F105 (same row, same action, distinct filters or rules) and F103 for identical rows.
+fn duplicates_and_conflicts(
+    by_key: &FastMap<Header, Vec<usize>>,
+    rows: &[Row],
+    offset: usize,
+    sink: &mut Sink,
+) {
+    let mut groups: Vec<&Vec<usize>> = by_key.values().filter(|g| g.len() > 1).collect();
+    groups.sort_by_key(|g| g[0]); // table order, not hash order
+    for g in groups {
+        let first = &rows[g[0]];
+        for &i in &g[1..] {
+            let r = &rows[i];
+            if r.origin.filter_key() == first.origin.filter_key() {
+                continue;
+            }
+            let (code, msg, hint) = if r.action == first.action {
+                (
+                    "F105",
+                    format!(
+                        "{} and {} give the same row ({}, {})",
+                        first.origin.describe(),
+                        r.origin.describe(),
+                        row_text(r),
+                        r.action.word()
+                    ),
+                    format!(
+                        "delete one of them; row {} never acts while row {} is there",
+                        i + offset,
+                        g[0] + offset
+                    ),
+                )
+            } else {
+                ("F103", conflict_text(first, r), conflict_hint(first, r))
+            };
+            if sink.wants(code) {
+                sink.push(code, row_path(&r.origin), msg, hint);
+            } else {
+                sink.count_only(code);
+            }
+        }
+    }
+}
+
+fn conflict_text(a: &Row, b: &Row) -> String {
+    format!(
+        "{} ({}, {}) and {} ({}, {}) overlap at equal weight {} with different actions",
+        a.origin.describe(),
+        row_text(a),
+        a.action.word(),
+        b.origin.describe(),
+        row_text(b),
+        b.action.word(),
+        a.weight.unwrap_or(0)
+    )
+}
+
+fn conflict_hint(a: &Row, b: &Row) -> String {
+    let winner = if restrictiveness(a.action) <= restrictiveness(b.action) {
+        a.action
+    } else {
+        b.action
+    };
+    format!(
+        "Windows documents no order at equal weight; ipsedit assumes the more restrictive \
+         ({}) wins: make the intended filter more specific (a host address, a port or a \
+         protocol) so the weights differ",
+        winner.word()
+    )
+}
+
+/// F103 between rows of equal weight but different shapes (e.g. /24 → /32 against
+/// /32 → /24): they overlap when each is wider on one side.
+fn cross_shape_conflicts(rows: &[Row], offset: usize, sink: &mut Sink) {
+    // weight → shape → row positions.
+    let mut by_weight: FastMap<u16, FastMap<Shape, Vec<usize>>> = FastMap::default();
+    for (i, r) in rows.iter().enumerate() {
+        if r.header.v6 {
+            continue;
+        }
+        by_weight
+            .entry(r.weight.unwrap_or(0))
+            .or_default()
+            .entry(shape(&r.header))
+            .or_default()
+            .push(i);
+    }
+    let mut found: Vec<(usize, usize)> = Vec::new();
+    for shapes in by_weight.values() {
+        if shapes.len() < 2 {
+            continue;
+        }
+        let list: Vec<(&Shape, &Vec<usize>)> = shapes.iter().collect();
+        for (sa, ra) in &list {
+            for (sb, rb) in &list {
+                // Same weight and same given-ness: overlap needs a wider source on one
+                // side and a wider destination on the other.
+                if sa.sp >= sb.sp {
+                    continue;
+                }
+                // Index B by its rows widened to A's source prefix; probe with A's rows
+                // widened to B's destination prefix. One action-slot per key is enough
+                // to find a conflicting partner.
+                let mut idx: FastMap<Header, [Option<usize>; 3]> = FastMap::default();
+                for &j in rb.iter() {
+                    let h = &rows[j].header;
+                    let k = Header {
+                        src: h.src.truncate(sa.sp),
+                        ..*h
+                    };
+                    let slot =
+                        &mut idx.entry(k).or_default()[restrictiveness(rows[j].action) as usize];
+                    slot.get_or_insert(j);
+                }
+                for &i in ra.iter() {
+                    let h = &rows[i].header;
+                    let k = Header {
+                        dst: h.dst.truncate(sb.dp),
+                        ..*h
+                    };
+                    let Some(slots) = idx.get(&k) else {
+                        continue;
+                    };
+                    let mine = restrictiveness(rows[i].action) as usize;
+                    if let Some(j) = slots
+                        .iter()
+                        .enumerate()
+                        .filter(|(a, _)| *a != mine)
+                        .find_map(|(_, j)| *j)
+                    {
+                        found.push((i.min(j), i.max(j)));
+                    }
+                }
+            }
+        }
+    }
+    found.sort_unstable();
+    found.dedup();
+    for (i, j) in found {
+        if sink.wants("F103") {
+            sink.push(
+                "F103",
+                row_path(&rows[j].origin),
+                conflict_text(&rows[i], &rows[j]),
+                format!(
+                    "{} (rows {} and {})",
+                    conflict_hint(&rows[i], &rows[j]),
+                    i + offset,
+                    j + offset
+                ),
+            );
+        } else {
+            sink.count_only("F103");
+        }
+    }
+}
+
+/// How far `redundant` looks at rows of another action between a row and its container
+/// before giving up (and not reporting): keeps worst cases inside the frame budget.
+const SCAN_LIMIT: usize = 64;
+
+/// F104: a filter all of whose rows fall, unchanged, to a lighter row with the same
+/// action. Exact duplicates are F105's business, not this one's.
+fn redundant(rows: &[Row], offset: usize, by_key: &FastMap<Header, Vec<usize>>, sink: &mut Sink) {
+    let mut shapes: Vec<Shape> = rows
+        .iter()
+        .filter(|r| !r.header.v6)
+        .map(|r| shape(&r.header))
+        .collect();
+    shapes.sort_unstable_by_key(|s| (s.sp, s.dp, s.proto, s.sport, s.dport));
+    shapes.dedup();
+    // Positions of rows per action, for the "nothing different in between" test.
+    let mut by_action: [Vec<usize>; 3] = Default::default();
+    for (i, r) in rows.iter().enumerate() {
+        by_action[restrictiveness(r.action) as usize].push(i);
+    }
+    let mut redundant_row = vec![false; rows.len()];
+    for (i, r) in rows.iter().enumerate() {
+        if r.header.v6 {
+            continue;
+        }
+        let me = shape(&r.header);
+        let mut container: Option<usize> = None;
+        for s in shapes
+            .iter()
+            .filter(|s| wider_or_equal(**s, me) && **s != me)
+        {
+            if let Some(list) = by_key.get(&widen(&r.header, *s)) {
+                let at = list.partition_point(|&j| j <= i);
+                if let Some(&j) = list.get(at) {
+                    container = Some(container.map_or(j, |c: usize| c.min(j)));
+                }
+            }
+        }
+        let Some(c) = container else { continue };
+        if rows[c].action != r.action {
+            continue;
+        }
+        let mine = restrictiveness(r.action) as usize;
+        let mut clean = true;
+        'others: for (a, list) in by_action.iter().enumerate() {
+            if a == mine {
+                continue;
+            }
+            let start = list.partition_point(|&j| j <= i);
+            for (n, &t) in list[start..].iter().enumerate() {
+                if t >= c {
+                    break;
+                }
+                if n >= SCAN_LIMIT || rows[t].header.overlaps(&r.header) {
+                    clean = false;
+                    break 'others;
+                }
+            }
+        }
+        if clean {
+            redundant_row[i] = true;
+        }
+    }
+    for group in by_filter(rows) {
+        if group.iter().all(|r| redundant_row[r.index - offset]) {
+            let r = group[0];
+            if sink.wants("F104") {
+                sink.push(
+                    "F104",
+                    row_path(&r.origin),
+                    format!(
+                        "{} ({}, {}) is redundant: every packet it matches would fall to a \
+                         lighter row with the same action",
+                        r.origin.describe(),
+                        row_text(r),
+                        r.action.word()
+                    ),
+                    "delete it to keep the policy short (no verdict changes), or keep it if \
+                     it documents intent",
+                );
+            } else {
+                sink.count_only("F104");
+            }
+        }
+    }
+}

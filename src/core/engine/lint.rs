@@ -1,0 +1,264 @@
+//! Structural diagnostics (E001-E007, W001-W006): one linear pass over the store's
+//! objects. Behavioural findings live in `findings`.
+
+use std::collections::{HashMap, HashSet};
+
+use super::check::{Sink, filter_path};
+use super::table::{EffectiveTable, expand_address};
+use crate::core::model::{Address, Filter, HostContext, Snapshot, mask_prefix};
+
+pub(crate) fn lint(s: &Snapshot, table: &EffectiveTable, sink: &mut Sink) {
+    references(s, sink);
+    names(s, sink);
+    for list in &s.filter_lists {
+        if list.filters.is_empty() {
+            sink.push(
+                "W002",
+                format!("filter-lists/{}", list.name),
+                format!("filter list '{}' has no filters", list.name),
+                "add a filter to it, or delete the list if nothing needs it",
+            );
+        }
+        for (i, f) in list.filters.iter().enumerate() {
+            filter(f, &filter_path(&list.name, i), &table.host, table, sink);
+        }
+    }
+    for d in &s.dynamic {
+        let path = format!("dynamic/{}", d.id);
+        filter(&d.filter, &path, &table.host, table, sink);
+        if d.tunnel.is_some() && d.filter.mirrored {
+            sink.push(
+                "E005",
+                path,
+                "a dynamic tunnel rule has a mirrored filter",
+                "tunnel filters must not be mirrored: add one rule per direction, each with \
+                 its own tunnel endpoint",
+            );
+        }
+    }
+    for w in &table.context.warnings {
+        sink.push(
+            "W001",
+            "host/no-default-exempt",
+            w.clone(),
+            format!(
+                "set a value {} honours, or remove the value to use the default",
+                table.profile
+            ),
+        );
+    }
+}
+
+fn references(s: &Snapshot, sink: &mut Sink) {
+    if let Some(id) = s.assigned
+        && s.policy(id).is_none()
+    {
+        sink.push(
+            "E001",
+            "assigned",
+            format!("the assigned policy {id} does not exist"),
+            "assign an existing policy (ipsedit assign NAME) or unassign (ipsedit unassign)",
+        );
+    }
+    let mut used_lists = HashSet::new();
+    let mut used_actions = HashSet::new();
+    for p in &s.policies {
+        if p.rules.is_empty() {
+            sink.push(
+                "W005",
+                format!("policies/{}", p.name),
+                format!("policy '{}' has no rules", p.name),
+                "add a rule, or delete the policy",
+            );
+        }
+        for r in &p.rules {
+            used_lists.insert(r.filter_list);
+            used_actions.insert(r.filter_action);
+            let path = format!("policies/{}/rules/{}", p.name, r.name);
+            match s.filter_list(r.filter_list) {
+                None => sink.push(
+                    "E001",
+                    path.clone(),
+                    format!(
+                        "rule '{}' uses filter list {} which does not exist",
+                        r.name, r.filter_list
+                    ),
+                    "point the rule at an existing filter list, or delete the rule",
+                ),
+                Some(l) => {
+                    if l.filters.is_empty() {
+                        sink.push(
+                            "W003",
+                            path.clone(),
+                            format!(
+                                "rule '{}' has no filters (list '{}' is empty)",
+                                r.name, l.name
+                            ),
+                            "the rule matches nothing: add filters to the list or delete the rule",
+                        );
+                    }
+                    if r.tunnel.is_some() && l.filters.iter().any(|f| f.mirrored) {
+                        sink.push(
+                            "E005",
+                            path.clone(),
+                            format!(
+                                "tunnel rule '{}' uses mirrored filters (list '{}')",
+                                r.name, l.name
+                            ),
+                            "tunnel filters must not be mirrored: make them one-way and add a \
+                             second rule for the return traffic with its own tunnel endpoint",
+                        );
+                    }
+                }
+            }
+            if s.filter_action(r.filter_action).is_none() {
+                sink.push(
+                    "E001",
+                    path,
+                    format!(
+                        "rule '{}' uses filter action {} which does not exist",
+                        r.name, r.filter_action
+                    ),
+                    "point the rule at an existing filter action, or delete the rule",
+                );
+            }
+        }
+    }
+    for l in &s.filter_lists {
+        if !used_lists.contains(&l.id) {
+            sink.push(
+                "W004",
+                format!("filter-lists/{}", l.name),
+                format!("no rule uses filter list '{}'", l.name),
+                "use it in a rule, or delete it",
+            );
+        }
+    }
+    for a in &s.filter_actions {
+        if !used_actions.contains(&a.id) {
+            sink.push(
+                "W004",
+                format!("filter-actions/{}", a.name),
+                format!("no rule uses filter action '{}'", a.name),
+                "use it in a rule, or delete it",
+            );
+        }
+    }
+}
+
+fn names(s: &Snapshot, sink: &mut Sink) {
+    // Windows compares names without case, so "Block" and "BLOCK" collide.
+    fn dups<'a>(kind: &str, prefix: &str, names: impl Iterator<Item = &'a str>, sink: &mut Sink) {
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for n in names {
+            let c = seen.entry(n.to_lowercase()).or_insert(0);
+            *c += 1;
+            if *c == 2 {
+                sink.push(
+                    "E007",
+                    format!("{prefix}{n}"),
+                    format!("two {kind} are named '{n}' (names are not case-sensitive)"),
+                    format!("rename one of the {kind} so each name is unique"),
+                );
+            }
+        }
+    }
+    dups(
+        "policies",
+        "policies/",
+        s.policies.iter().map(|p| p.name.as_str()),
+        sink,
+    );
+    dups(
+        "filter lists",
+        "filter-lists/",
+        s.filter_lists.iter().map(|l| l.name.as_str()),
+        sink,
+    );
+    dups(
+        "filter actions",
+        "filter-actions/",
+        s.filter_actions.iter().map(|a| a.name.as_str()),
+        sink,
+    );
+    for p in &s.policies {
+        dups(
+            "rules",
+            &format!("policies/{}/rules/", p.name),
+            p.rules.iter().map(|r| r.name.as_str()),
+            sink,
+        );
+    }
+}
+
+fn filter(f: &Filter, path: &str, host: &HostContext, table: &EffectiveTable, sink: &mut Sink) {
+    for (side, a) in [("source", &f.source), ("destination", &f.destination)] {
+        if let Address::Ip { addr, mask } = a {
+            match mask_prefix(*mask) {
+                None => sink.push(
+                    "E002",
+                    path,
+                    format!("{side} mask {mask} is not contiguous"),
+                    "use a mask of leading ones (255.255.255.0, or a prefix length like /24); \
+                     the filter matches nothing until then",
+                ),
+                Some(_) => {
+                    let outside = u32::from(*addr) & !u32::from(*mask);
+                    if outside != 0 {
+                        let fixed = std::net::Ipv4Addr::from(u32::from(*addr) & u32::from(*mask));
+                        sink.push(
+                            "E003",
+                            path,
+                            format!("{side} {addr} has bits outside its mask {mask}"),
+                            format!("write {fixed} with mask {mask} (the driver compares only the masked bits)"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    if !f.protocol.has_ports() && (f.src_port != 0 || f.dst_port != 0) {
+        sink.push(
+            "E004",
+            path,
+            format!(
+                "ports {}/{} are set with protocol {}, which has no ports",
+                f.src_port, f.dst_port, f.protocol
+            ),
+            "set the protocol to TCP or UDP, or set both ports to 0 (any)",
+        );
+    }
+    let server = |a: &Address| matches!(a, Address::Server(_));
+    if (server(&f.source) && !f.destination.is_me())
+        || (server(&f.destination) && !f.source.is_me())
+    {
+        sink.push(
+            "E006",
+            path,
+            format!(
+                "server type filter {} -> {} needs `me` on the other side",
+                f.source, f.destination
+            ),
+            "set the other side to My IP Address (me)",
+        );
+    }
+    let ctx = &table.context;
+    let empty = |a: &Address| expand_address(a, host, ctx).is_some_and(|v| v.is_empty());
+    for a in [&f.source, &f.destination] {
+        if empty(a) {
+            let why = match a {
+                Address::Me => "this host has no address configured".to_string(),
+                Address::Server(k) => format!("no {} server is configured", k.keyword()),
+                Address::Dns { name, .. } => format!("the name {name} resolved to no address"),
+                _ => continue,
+            };
+            sink.push(
+                "W006",
+                path,
+                format!("the filter expands to no row: {why}"),
+                "configure the host (ipsedit config, or --me CIDR), or re-resolve the name",
+            );
+            break;
+        }
+    }
+}

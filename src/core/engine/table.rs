@@ -1,0 +1,472 @@
+//! The effective table (DOMAIN.md §3 steps 1-4): exemption rows first, then every
+//! concrete row of the evaluated policy and the dynamic rules, most specific first.
+//!
+//! Expansion: `me` → one /32 row per host address; DNS/WINS/DHCP/GATEWAY → the configured
+//! servers; a DNS name → its resolved addresses (none → no row); a mirrored filter → also
+//! its reverse (addresses and ports swapped) unless the reverse is the same row. A filter
+//! whose mask has holes expands to nothing here (`check` reports it as E002).
+
+use std::net::Ipv4Addr;
+
+use serde::{Serialize, Serializer};
+
+use super::exemptions::{Exemption, NoDefaultExempt, ResolvedContext};
+use super::header::{Header, Net};
+use crate::core::model::{
+    Address, Behavior, Filter, FilterAction, HostContext, Id, OsProfile, Snapshot, mask_prefix,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Inbound,
+    Outbound,
+    Both,
+}
+
+impl Direction {
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Inbound => "inbound",
+            Self::Outbound => "outbound",
+            Self::Both => "both",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OriginKind {
+    Exemption,
+    Filter,
+    Dynamic,
+}
+
+/// Where a row comes from. Names are for people and the JSON contract; ids are for
+/// exporters (netdiag prints the filter id and, as "Policy Id", the filter action id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Origin {
+    pub kind: OriginKind,
+    pub exemption: Option<Exemption>,
+    pub policy: Option<String>,
+    pub rule: Option<String>,
+    pub filter_list: Option<String>,
+    /// 0-based position of the filter in its list (shown to people as index + 1).
+    pub filter_index: Option<usize>,
+    /// Why an exemption row is active.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+    /// True for the reverse row of a mirrored filter.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub reversed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_id: Option<Id>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule_id: Option<Id>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filter_list_id: Option<Id>,
+    /// The filter's id (for dynamic rules, the dynamic rule's filter id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filter_id: Option<Id>,
+    /// The filter action's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action_id: Option<Id>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action_name: Option<String>,
+    /// For dynamic rules: the rule's id and the command that created it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dynamic_id: Option<Id>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+}
+
+impl Origin {
+    fn empty(kind: OriginKind) -> Origin {
+        Origin {
+            kind,
+            exemption: None,
+            policy: None,
+            rule: None,
+            filter_list: None,
+            filter_index: None,
+            why: None,
+            reversed: false,
+            policy_id: None,
+            rule_id: None,
+            filter_list_id: None,
+            filter_id: None,
+            action_id: None,
+            action_name: None,
+            dynamic_id: None,
+            command: None,
+        }
+    }
+
+    /// "the kerberos exemption", "rule 'Block' (filter 1 of 'All inbound')",
+    /// "dynamic rule `ipseccmd -f [*=0:1434:UDP]`".
+    pub fn describe(&self) -> String {
+        match self.kind {
+            OriginKind::Exemption => format!(
+                "the {} exemption",
+                self.exemption.map(Exemption::name).unwrap_or("default")
+            ),
+            OriginKind::Filter => format!(
+                "rule '{}' (filter {} of '{}'{})",
+                self.rule.as_deref().unwrap_or("?"),
+                self.filter_index.map_or(0, |i| i + 1),
+                self.filter_list.as_deref().unwrap_or("?"),
+                if self.reversed { ", mirrored" } else { "" }
+            ),
+            OriginKind::Dynamic => match self.command.as_deref() {
+                Some(c) if !c.is_empty() => format!("dynamic rule `{c}`"),
+                _ => "a dynamic rule".to_string(),
+            },
+        }
+    }
+
+    /// Identity of the filter behind a row (both rows of a mirror share it).
+    pub fn filter_key(&self) -> Option<(Option<Id>, Id)> {
+        match self.kind {
+            OriginKind::Exemption => None,
+            OriginKind::Filter => Some((self.rule_id, self.filter_id?)),
+            OriginKind::Dynamic => Some((None, self.dynamic_id?)),
+        }
+    }
+}
+
+/// One concrete row of the effective table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Row {
+    /// Position in `EffectiveTable::rows` (0-based, evaluation order).
+    pub index: usize,
+    /// DOMAIN.md §3 weight; `None` for exemption rows (they come before all weights).
+    pub weight: Option<u16>,
+    pub direction: Direction,
+    pub src: ipnet::IpNet,
+    pub dst: ipnet::IpNet,
+    /// `None` = any protocol.
+    pub protocol: Option<u8>,
+    /// 0 = any.
+    pub src_port: u16,
+    pub dst_port: u16,
+    #[serde(serialize_with = "behavior_word")]
+    pub action: Behavior,
+    pub origin: Origin,
+    /// Negotiate only: accept unsecured inbound traffic (`inpass`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub inpass: bool,
+    /// Negotiate only: fall back to clear with peers that do not answer IKE (`soft`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub soft: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tunnel: Option<Ipv4Addr>,
+    /// The match fields, in the form the engine computes with.
+    #[serde(skip)]
+    pub header: Header,
+}
+
+impl Row {
+    pub fn is_exemption(&self) -> bool {
+        self.origin.kind == OriginKind::Exemption
+    }
+}
+
+pub(crate) fn behavior_word<S: Serializer>(b: &Behavior, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(b.word())
+}
+
+/// Restrictiveness rank used at equal weight: block, then negotiate, then permit.
+pub fn restrictiveness(b: Behavior) -> u8 {
+    match b {
+        Behavior::Block => 0,
+        Behavior::Negotiate => 1,
+        Behavior::Permit => 2,
+    }
+}
+
+/// The policy a table evaluates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicyRef {
+    pub id: Id,
+    pub name: String,
+}
+
+/// The effective table: what the driver consults, in order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EffectiveTable {
+    pub profile: OsProfile,
+    pub no_default_exempt: NoDefaultExempt,
+    /// The evaluated policy; `None` when no policy is assigned (dynamic rules only).
+    pub policy: Option<PolicyRef>,
+    pub rows: Vec<Row>,
+    /// Number of exemption rows at the start of `rows`.
+    pub exemption_rows: usize,
+    /// The resolved host context (exemptions, host and broadcast addresses, warnings).
+    pub context: ResolvedContext,
+    /// The host context the table was built for (servers, names), for `check`.
+    #[serde(skip)]
+    pub host: HostContext,
+}
+
+impl EffectiveTable {
+    /// Builds the table of `policy` (or the assigned policy when `None`) plus the dynamic
+    /// rules, for `host` (pass `&snapshot.host` unless the caller overrides it). A policy
+    /// id that is not in the snapshot evaluates as no policy.
+    pub fn build(snapshot: &Snapshot, policy: Option<Id>, host: &HostContext) -> EffectiveTable {
+        let context = ResolvedContext::resolve(host);
+        let mut rows = exemption_rows(&context);
+        let exemption_count = rows.len();
+        let policy = policy
+            .or(snapshot.assigned)
+            .and_then(|id| snapshot.policy(id));
+        let mut filter_rows = Vec::new();
+        if let Some(p) = policy {
+            for rule in p.rules.iter().filter(|r| r.active) {
+                let (Some(list), Some(action)) = (
+                    snapshot.filter_list(rule.filter_list),
+                    snapshot.filter_action(rule.filter_action),
+                ) else {
+                    continue; // dangling: check reports E001
+                };
+                for (i, f) in list.filters.iter().enumerate() {
+                    let origin = Origin {
+                        policy: Some(p.name.clone()),
+                        rule: Some(rule.name.clone()),
+                        filter_list: Some(list.name.clone()),
+                        filter_index: Some(i),
+                        policy_id: Some(p.id),
+                        rule_id: Some(rule.id),
+                        filter_list_id: Some(list.id),
+                        filter_id: Some(f.id),
+                        action_id: Some(action.id),
+                        action_name: Some(action.name.clone()),
+                        ..Origin::empty(OriginKind::Filter)
+                    };
+                    expand(
+                        f,
+                        action,
+                        rule.tunnel,
+                        origin,
+                        host,
+                        &context,
+                        &mut filter_rows,
+                    );
+                }
+            }
+        }
+        for d in &snapshot.dynamic {
+            let origin = Origin {
+                filter_id: Some(d.filter.id),
+                action_id: Some(d.action.id),
+                action_name: Some(d.action.name.clone()),
+                dynamic_id: Some(d.id),
+                command: Some(d.origin.clone()),
+                ..Origin::empty(OriginKind::Dynamic)
+            };
+            expand(
+                &d.filter,
+                &d.action,
+                d.tunnel,
+                origin,
+                host,
+                &context,
+                &mut filter_rows,
+            );
+        }
+        // Stable sort: at equal weight and action, policy order then dynamic order.
+        filter_rows.sort_by_key(|r: &Row| {
+            (
+                std::cmp::Reverse(r.weight.unwrap_or(0)),
+                restrictiveness(r.action),
+            )
+        });
+        rows.extend(filter_rows);
+        for (i, r) in rows.iter_mut().enumerate() {
+            r.index = i;
+        }
+        EffectiveTable {
+            profile: context.profile,
+            no_default_exempt: context.no_default_exempt,
+            policy: policy.map(|p| PolicyRef {
+                id: p.id,
+                name: p.name.clone(),
+            }),
+            rows,
+            exemption_rows: exemption_count,
+            context,
+            host: host.clone(),
+        }
+    }
+
+    /// The exemption rows.
+    pub fn exemptions(&self) -> &[Row] {
+        &self.rows[..self.exemption_rows]
+    }
+
+    /// The filter and dynamic rows, heaviest first.
+    pub fn filters(&self) -> &[Row] {
+        &self.rows[self.exemption_rows..]
+    }
+
+    /// Row direction (DOMAIN.md §3 step 1).
+    pub fn direction_of(&self, h: &Header) -> Direction {
+        direction_of(&self.context, h)
+    }
+}
+
+fn direction_of(ctx: &ResolvedContext, h: &Header) -> Direction {
+    let is_host = |n: Net| n.prefix == 32 && ctx.is_host(Ipv4Addr::from(n.addr));
+    if h.v6 {
+        Direction::Both
+    } else if is_host(h.src) {
+        Direction::Outbound
+    } else if is_host(h.dst)
+        || (h.dst.prefix >= 4 && Ipv4Addr::from(h.dst.addr).is_multicast())
+        || (h.dst.prefix == 32 && ctx.is_broadcast(Ipv4Addr::from(h.dst.addr)))
+    {
+        Direction::Inbound
+    } else {
+        Direction::Both
+    }
+}
+
+/// The concrete prefixes an address stands for. `None` when the mask has holes.
+pub fn expand_address(a: &Address, host: &HostContext, ctx: &ResolvedContext) -> Option<Vec<Net>> {
+    Some(match a {
+        Address::Me => ctx.host_addresses.iter().map(|h| Net::host(*h)).collect(),
+        Address::Any => vec![Net::ANY],
+        Address::Ip { addr, mask } => vec![Net::new(*addr, mask_prefix(*mask)?)],
+        Address::Dns { resolved, .. } => resolved.iter().map(|h| Net::host(*h)).collect(),
+        Address::Server(k) => host.servers(*k).iter().map(|h| Net::host(*h)).collect(),
+    })
+}
+
+fn expand(
+    f: &Filter,
+    action: &FilterAction,
+    tunnel: Option<Ipv4Addr>,
+    origin: Origin,
+    host: &HostContext,
+    ctx: &ResolvedContext,
+    out: &mut Vec<Row>,
+) {
+    let (Some(srcs), Some(dsts)) = (
+        expand_address(&f.source, host, ctx),
+        expand_address(&f.destination, host, ctx),
+    ) else {
+        return;
+    };
+    for s in &srcs {
+        for d in &dsts {
+            let h = Header::new(*s, *d, f.protocol.0, f.src_port, f.dst_port);
+            out.push(make_row(h, action, tunnel, origin.clone(), ctx));
+            let r = h.reversed();
+            if f.mirrored && r != h {
+                let o = Origin {
+                    reversed: true,
+                    ..origin.clone()
+                };
+                out.push(make_row(r, action, tunnel, o, ctx));
+            }
+        }
+    }
+}
+
+fn make_row(
+    h: Header,
+    action: &FilterAction,
+    tunnel: Option<Ipv4Addr>,
+    origin: Origin,
+    ctx: &ResolvedContext,
+) -> Row {
+    Row {
+        index: 0,
+        weight: Some(h.weight()),
+        direction: direction_of(ctx, &h),
+        src: h.src_net(),
+        dst: h.dst_net(),
+        protocol: (h.protocol != 0).then_some(h.protocol),
+        src_port: h.src_port,
+        dst_port: h.dst_port,
+        action: action.behavior,
+        origin,
+        inpass: action.inpass,
+        soft: action.soft,
+        tunnel,
+        header: h,
+    }
+}
+
+/// Exemption rows in KB 811832's order, per host address.
+fn exemption_rows(ctx: &ResolvedContext) -> Vec<Row> {
+    const TCP: u8 = 6;
+    const UDP: u8 = 17;
+    let me: Vec<Net> = ctx.host_addresses.iter().map(|a| Net::host(*a)).collect();
+    let any = Net::ANY;
+    let mut rows = Vec::new();
+    for active in &ctx.exemptions {
+        let mut headers: Vec<Header> = Vec::new();
+        match active.exemption {
+            Exemption::Kerberos => {
+                for proto in [UDP, TCP] {
+                    for m in &me {
+                        headers.push(Header::new(*m, any, proto, 88, 0));
+                        headers.push(Header::new(any, *m, proto, 88, 0));
+                        headers.push(Header::new(*m, any, proto, 0, 88));
+                        headers.push(Header::new(any, *m, proto, 0, 88));
+                    }
+                }
+            }
+            Exemption::Ike => {
+                for m in &me {
+                    headers.push(Header::new(*m, any, UDP, 500, 500));
+                    headers.push(Header::new(any, *m, UDP, 500, 500));
+                }
+            }
+            Exemption::Rsvp => {
+                for m in &me {
+                    headers.push(Header::new(*m, any, 46, 0, 0));
+                    headers.push(Header::new(any, *m, 46, 0, 0));
+                }
+            }
+            Exemption::Multicast => {
+                let mc = Net::new(Ipv4Addr::new(224, 0, 0, 0), 4);
+                // Host rows first (more specific), so that outbound multicast is
+                // decided by an outbound row.
+                headers.extend(me.iter().map(|m| Header::new(*m, mc, 0, 0, 0)));
+                headers.push(Header::new(any, mc, 0, 0, 0));
+            }
+            Exemption::Broadcast => {
+                for b in &ctx.broadcasts {
+                    let bn = Net::host(*b);
+                    headers.extend(me.iter().map(|m| Header::new(*m, bn, 0, 0, 0)));
+                    headers.push(Header::new(any, bn, 0, 0, 0));
+                }
+            }
+            Exemption::Ipv6 => headers.push(Header::IPV6_ALL),
+        }
+        for h in headers {
+            rows.push(Row {
+                index: 0,
+                weight: None,
+                direction: direction_of(ctx, &h),
+                src: h.src_net(),
+                dst: h.dst_net(),
+                protocol: (h.protocol != 0).then_some(h.protocol),
+                src_port: h.src_port,
+                dst_port: h.dst_port,
+                action: Behavior::Permit,
+                origin: Origin {
+                    exemption: Some(active.exemption),
+                    why: Some(active.why.clone()),
+                    ..Origin::empty(OriginKind::Exemption)
+                },
+                inpass: false,
+                soft: false,
+                tunnel: None,
+                header: h,
+            });
+        }
+    }
+    rows
+}
