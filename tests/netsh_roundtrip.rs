@@ -4,6 +4,7 @@
 
 use std::net::Ipv4Addr;
 
+use ipsedit::core::engine::EffectiveTable;
 use ipsedit::core::interchange::netsh::{Mode, apply_script, export_script};
 use ipsedit::core::model::{
     Address, AuthMethod, Behavior, BootMode, Cipher, ConnectionType, DhGroup, Esp, Filter,
@@ -15,10 +16,25 @@ use proptest::prelude::*;
 
 /// The snapshot as JSON with every GUID replaced by its order of first appearance.
 fn normalised(snap: &Snapshot) -> String {
-    let text = serde_json::to_string(snap).expect("serialises");
+    normalise_ids(&serde_json::to_string(snap).expect("serialises"))
+}
+
+/// The engine's effective table of every policy (and of the assignment), ids normalised.
+fn tables(snap: &Snapshot) -> Vec<String> {
+    let mut ids: Vec<Option<ipsedit::core::model::Id>> = vec![None];
+    ids.extend(snap.policies.iter().map(|p| Some(p.id)));
+    ids.into_iter()
+        .map(|id| {
+            let t = EffectiveTable::build(snap, id, &snap.host);
+            normalise_ids(&serde_json::to_string(&t.rows).expect("rows serialise"))
+        })
+        .collect()
+}
+
+fn normalise_ids(text: &str) -> String {
     let mut seen: Vec<String> = Vec::new();
     let mut out = String::new();
-    let mut rest = text.as_str();
+    let mut rest = text;
     while let Some(i) = rest.find('"') {
         out.push_str(&rest[..=i]);
         rest = &rest[i + 1..];

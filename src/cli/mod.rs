@@ -17,6 +17,7 @@ pub mod context;
 pub mod explain;
 pub mod export;
 pub mod ipseccmd;
+pub mod netdiag;
 pub mod netsh;
 pub mod reach;
 pub mod show;
@@ -89,6 +90,8 @@ pub enum Command {
     Netsh(netsh::Args),
     /// Write a script that recreates the store (or one policy): netsh or ipseccmd.
     Export(export::Args),
+    /// The `netdiag /test:ipsec /debug` report of the assigned policy.
+    Netdiag(netdiag::Args),
 }
 
 /// A CLI failure, mapped to the exit code.
@@ -225,6 +228,7 @@ pub fn run(cli: Cli, tui: impl FnOnce(Ctx, Option<String>) -> Result<(), CliErro
         Some(Command::Reach(a)) => reach::run(&ctx, a),
         Some(Command::Netsh(a)) => netsh::run(&ctx, a),
         Some(Command::Export(a)) => export::run(&ctx, a),
+        Some(Command::Netdiag(a)) => netdiag::run(&ctx, a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

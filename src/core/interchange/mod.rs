@@ -3,4 +3,5 @@
 
 pub mod export_ipseccmd;
 pub mod ipseccmd;
+pub mod netdiag;
 pub mod netsh;
