@@ -67,6 +67,7 @@ fn round_trip(snap: &Snapshot) {
         normalised(&snap.without_dynamic()),
         "\n{first}"
     );
+    assert_eq!(tables(&fresh), tables(&snap.without_dynamic()), "\n{first}");
 }
 
 #[test]
