@@ -86,16 +86,27 @@ fn plural(kind: Kind) -> &'static str {
 /// The object an argument names, or an error pointing at it.
 pub fn require(snap: &Snapshot, kind: Kind, arg: &Arg, cmd: &Cmd) -> Result<Id, NetshError> {
     find(snap, kind, &arg.value).ok_or_else(|| {
-        cmd.err(
-            arg.value_col,
-            arg.value.clone(),
-            format!("no {} named '{}'", kind.word(), arg.value),
-            format!(
+        // Generated scripts often name an object by a stem of its real name (Aerleon's
+        // rules say policy=X for a policy it created as X-policy): suggest it.
+        let wanted = arg.value.to_lowercase();
+        let close = names(snap, kind).into_iter().find(|(_, n)| {
+            let n = n.to_lowercase();
+            !wanted.is_empty() && (n.starts_with(&wanted) || wanted.starts_with(&n))
+        });
+        let hint = match close {
+            Some((_, n)) => format!("did you mean '{n}'? {}", known(snap, kind)),
+            None => format!(
                 "{}; create it first with `add {} name=\"{}\"`",
                 known(snap, kind),
                 kind.netsh(),
                 arg.value
             ),
+        };
+        cmd.err(
+            arg.value_col,
+            arg.value.clone(),
+            format!("no {} named '{}'", kind.word(), arg.value),
+            hint,
         )
     })
 }
