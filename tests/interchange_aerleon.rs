@@ -33,19 +33,17 @@ fn expected_defects(text: &str) -> (Vec<usize>, Vec<usize>) {
         };
         match words.get(4).copied() {
             Some(kind @ ("filterlist" | "filteraction")) => {
-                if let Some(n) = value("name=") {
-                    if !seen.insert((kind, n)) {
-                        twice.push(i + 1);
-                    }
+                if let Some(n) = value("name=")
+                    && !seen.insert((kind, n))
+                {
+                    twice.push(i + 1);
                 }
             }
             Some("policy") => {
                 policies.extend(value("name="));
             }
-            Some("rule") => {
-                if !value("policy=").is_some_and(|p| policies.contains(&p)) {
-                    no_policy.push(i + 1);
-                }
+            Some("rule") if !value("policy=").is_some_and(|p| policies.contains(&p)) => {
+                no_policy.push(i + 1);
             }
             _ => {}
         }
