@@ -342,7 +342,9 @@ fn qm_offer(text: &str) -> Result<SecurityMethod, String> {
     if let Some(life) = life {
         for item in life.split('/') {
             let item = item.trim().to_ascii_lowercase();
-            let (num, unit) = item.split_at(item.len().saturating_sub(1));
+            // Split off the last character, whatever its width (input may be any text).
+            let at = item.char_indices().last().map_or(0, |(i, _)| i);
+            let (num, unit) = item.split_at(at);
             let n: u32 = num
                 .parse()
                 .map_err(|_| format!("'{life}': lifetimes are NNNk/NNNs"))?;
