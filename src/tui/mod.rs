@@ -1,8 +1,152 @@
-//! The terminal UI (issue 4). Thin front end over `core`.
+//! The terminal UI (issue 4): a thin front end over `core`, in the Elm style.
+//!
+//! `App` (app.rs) is the state; `Action` (action.rs) what happens; `update` (update.rs) the
+//! only place state changes, returning `Effect`s that `runtime` performs; `panes` draw from
+//! `&App`. The keymap (`assets/keymap.ron`) feeds dispatch, key bar and help alike; themes
+//! (`themes/*.ron`) map semantic roles to styles. This module owns the event loop and the
+//! terminal; nothing else touches either.
+
+pub mod action;
+pub mod analysis;
+pub mod app;
+pub mod cursor;
+pub mod document;
+pub mod edit;
+pub mod ex;
+pub mod flows;
+pub mod forms;
+pub mod keymap;
+pub mod panes;
+pub mod runtime;
+pub mod sample;
+pub mod signals;
+pub mod terminal;
+pub mod theme;
+pub mod update;
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{self, Event, KeyEventKind};
 
 use crate::cli::{CliError, Ctx};
+use action::Action;
+use app::App;
+use runtime::{Runtime, dispatch};
+use theme::Theme;
+
+/// How often the loop wakes without input: signals and engine answers are noticed within
+/// this time.
+const IDLE_POLL: Duration = Duration::from_millis(100);
 
 /// Opens the TUI on the context's store.
-pub fn run(_ctx: Ctx, _theme: Option<String>) -> Result<(), CliError> {
-    Err(CliError::Failed("the TUI is not built yet".into()))
+pub fn run(ctx: Ctx, theme: Option<String>) -> Result<(), CliError> {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = Theme::select(theme.as_deref(), no_color).map_err(CliError::Invalid)?;
+    let loaded = ctx.store.load()?;
+    let name = store_name(&ctx.store.describe());
+    let mut app = App::new(loaded.snapshot, loaded.revision, name, theme);
+    app.looks.unicode = utf8_locale();
+    let mut rt = Runtime::with_worker(ctx.store);
+    signals::install();
+    let result = event_loop(&mut app, &mut rt);
+    // The guard inside event_loop has restored the terminal by now: safe to print.
+    for p in &rt.recovered {
+        eprintln!("ipsedit: unsaved edits were written to {}", p.display());
+    }
+    result
+}
+
+fn event_loop(app: &mut App, rt: &mut Runtime) -> Result<(), CliError> {
+    let mut guard = terminal::TerminalGuard::enter()
+        .map_err(|e| CliError::Failed(format!("cannot open the terminal: {e}")))?;
+    if let Ok(size) = guard.terminal.size() {
+        app.size = (size.width, size.height);
+    }
+    let first = update::analyze(app);
+    for a in rt.perform(first) {
+        dispatch(app, rt, a);
+    }
+    let mut dirty_frame = true;
+    while !app.quit {
+        if dirty_frame {
+            if let Err(e) = guard.terminal.draw(|f| panes::draw(f, app)) {
+                // Writing to the terminal failed: it is gone (a dropped SSH session).
+                dispatch(
+                    app,
+                    rt,
+                    Action::Hangup(format!("terminal write failed: {e}")),
+                );
+                break;
+            }
+            dirty_frame = false;
+        }
+        if let Some(sig) = signals::pending() {
+            dispatch(app, rt, Action::Hangup(sig.to_string()));
+            break;
+        }
+        let timeout = match update::next_deadline(app) {
+            Some(due) => due.saturating_duration_since(Instant::now()).min(IDLE_POLL),
+            None => IDLE_POLL,
+        };
+        match event::poll(timeout) {
+            Ok(true) => match event::read() {
+                Ok(Event::Key(k)) if k.kind == KeyEventKind::Press => {
+                    dispatch(app, rt, Action::Key(k));
+                    dirty_frame = true;
+                }
+                Ok(Event::Resize(w, h)) => {
+                    dispatch(app, rt, Action::Resize(w, h));
+                    dirty_frame = true;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    dispatch(
+                        app,
+                        rt,
+                        Action::Hangup(format!("terminal read failed: {e}")),
+                    );
+                    break;
+                }
+            },
+            Ok(false) => {}
+            Err(e) => {
+                dispatch(
+                    app,
+                    rt,
+                    Action::Hangup(format!("terminal poll failed: {e}")),
+                );
+                break;
+            }
+        }
+        for a in rt.answers() {
+            dispatch(app, rt, a);
+            dirty_frame = true;
+        }
+        if update::next_deadline(app).is_some_and(|d| Instant::now() >= d) {
+            dispatch(app, rt, Action::Tick);
+            dirty_frame = true;
+        }
+    }
+    drop(guard);
+    Ok(())
+}
+
+/// The last path component: "kb813878" rather than a long path in the title line.
+pub fn store_name(describe: &str) -> String {
+    std::path::Path::new(describe).file_name().map_or_else(
+        || describe.to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// Box-drawing characters only on a UTF-8 locale (LC_ALL, then LC_CTYPE, then LANG, as
+/// the C library decides); otherwise ASCII borders.
+pub fn utf8_locale() -> bool {
+    let var = ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
+    var.is_some_and(|v| {
+        let v = v.to_ascii_lowercase();
+        v.contains("utf-8") || v.contains("utf8")
+    })
 }

@@ -121,7 +121,8 @@ pub fn render(r: &Row) -> String {
             "w{w} {}",
             r.origin
                 .rule
-                .clone()
+                .as_deref()
+                .map(str::to_string)
                 .or(r.origin.command.clone())
                 .unwrap_or_default()
         ),

@@ -185,9 +185,24 @@ pub fn explain(
         verdict: decider.action,
         decided_by,
         exemption: decider.origin.exemption,
-        policy: decider.origin.policy.clone().filter(|_| filter_named),
-        rule: decider.origin.rule.clone().filter(|_| filter_named),
-        filter_list: decider.origin.filter_list.clone().filter(|_| filter_named),
+        policy: decider
+            .origin
+            .policy
+            .as_deref()
+            .map(str::to_string)
+            .filter(|_| filter_named),
+        rule: decider
+            .origin
+            .rule
+            .as_deref()
+            .map(str::to_string)
+            .filter(|_| filter_named),
+        filter_list: decider
+            .origin
+            .filter_list
+            .as_deref()
+            .map(str::to_string)
+            .filter(|_| filter_named),
         direction: decider.direction,
         weight: decider.weight,
         row: Some(decider.index),

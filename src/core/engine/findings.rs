@@ -41,12 +41,28 @@ impl Hasher for FastHasher {
     fn write_usize(&mut self, i: usize) {
         self.write_u64(i as u64);
     }
+    fn write_u128(&mut self, i: u128) {
+        self.write_u64(i as u64);
+        self.write_u64((i >> 64) as u64);
+    }
     fn write_u64(&mut self, i: u64) {
         self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
 }
 
 pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
+/// A row's match fields packed into one integer: hashing it is two multiplies.
+fn key(h: &Header) -> u128 {
+    u128::from(h.v6)
+        | u128::from(h.src.addr) << 1
+        | u128::from(h.src.prefix) << 33
+        | u128::from(h.dst.addr) << 39
+        | u128::from(h.dst.prefix) << 71
+        | u128::from(h.protocol) << 77
+        | u128::from(h.src_port) << 85
+        | u128::from(h.dst_port) << 101
+}
 
 /// Which fields a row constrains; rows of one shape overlap only when equal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -90,11 +106,12 @@ fn wider_or_equal(outer: Shape, inner: Shape) -> bool {
 
 pub(crate) fn findings(table: &EffectiveTable, sink: &mut Sink) {
     let rows = table.filters();
-    exemption_findings(table, rows, sink);
+    let groups = by_filter(rows);
+    exemption_findings(table, &groups, sink);
     let by_key = exact_groups(rows);
     duplicates_and_conflicts(&by_key, rows, table.exemption_rows, sink);
     cross_shape_conflicts(rows, table.exemption_rows, sink);
-    redundant(rows, table.exemption_rows, &by_key, sink);
+    redundant(rows, table.exemption_rows, &by_key, &groups, sink);
 }
 
 fn row_path(o: &Origin) -> String {
@@ -155,9 +172,9 @@ fn by_filter(rows: &[Row]) -> Vec<Vec<&Row>> {
 }
 
 /// F101 and F102.
-fn exemption_findings(table: &EffectiveTable, rows: &[Row], sink: &mut Sink) {
+fn exemption_findings(table: &EffectiveTable, groups: &[Vec<&Row>], sink: &mut Sink) {
     let ex = table.exemptions();
-    for group in by_filter(rows) {
+    for group in groups {
         let first = group[0];
         if first.action == Behavior::Permit {
             continue;
@@ -191,51 +208,51 @@ fn exemption_findings(table: &EffectiveTable, rows: &[Row], sink: &mut Sink) {
             continue;
         }
         let mut seen: Vec<Exemption> = Vec::new();
-        for r in &group {
-            for e in ex {
-                let Some(kind) = e.origin.exemption else {
-                    continue;
-                };
-                if seen.contains(&kind) {
-                    continue;
-                }
-                let Some(meet) = e.header.intersect(&r.header) else {
-                    continue;
-                };
-                // `me -> any` meets `any -> me` in `me -> me`: a poor example when a
-                // later row of the same exemption gives a real peer.
-                let loopback = meet.src.prefix == 32 && meet.src == meet.dst;
-                if loopback
-                    && ex.iter().any(|o| {
-                        o.origin.exemption == Some(kind)
-                            && o.header
-                                .intersect(&r.header)
-                                .is_some_and(|m| m.src != m.dst)
-                    })
-                {
-                    continue;
-                }
-                seen.push(kind);
-                if !sink.wants("F101") {
-                    sink.count_only("F101");
-                    continue;
-                }
-                let example = meet.example();
-                sink.push(
-                    "F101",
-                    row_path(&r.origin),
-                    format!(
-                        "{} would {} {}, but the {} exemption lets through its {} first \
+        // Two passes: `me -> any` meets `any -> me` in `me -> me`, a poor example, so
+        // loopback meets count only for exemptions no real peer reaches.
+        let mut skipped_loopback = false;
+        for pass_loopback in [false, true] {
+            if pass_loopback && !skipped_loopback {
+                break;
+            }
+            for r in group {
+                for e in ex {
+                    let Some(kind) = e.origin.exemption else {
+                        continue;
+                    };
+                    if seen.contains(&kind) {
+                        continue;
+                    }
+                    let Some(meet) = e.header.intersect(&r.header) else {
+                        continue;
+                    };
+                    let loopback = meet.src.prefix == 32 && meet.src == meet.dst;
+                    if loopback && !pass_loopback {
+                        skipped_loopback = true;
+                        continue;
+                    }
+                    seen.push(kind);
+                    if !sink.wants("F101") {
+                        sink.count_only("F101");
+                        continue;
+                    }
+                    let example = meet.example();
+                    sink.push(
+                        "F101",
+                        row_path(&r.origin),
+                        format!(
+                            "{} would {} {}, but the {} exemption lets through its {} first \
                          (e.g. {example}): {}",
-                        r.origin.describe(),
-                        r.action.word(),
-                        row_text(r),
-                        kind.name(),
-                        kind.traffic(),
-                        e.origin.why.as_deref().unwrap_or("")
-                    ),
-                    table.context.fix(kind),
-                );
+                            r.origin.describe(),
+                            r.action.word(),
+                            row_text(r),
+                            kind.name(),
+                            kind.traffic(),
+                            e.origin.why.as_deref().unwrap_or("")
+                        ),
+                        table.context.fix(kind),
+                    );
+                }
             }
         }
     }
@@ -266,18 +283,18 @@ fn fix_list(table: &EffectiveTable, es: &[Exemption]) -> String {
 }
 
 /// Rows grouped by exact match key, positions relative to `rows`, in order.
-fn exact_groups(rows: &[Row]) -> FastMap<Header, Vec<usize>> {
-    let mut m: FastMap<Header, Vec<usize>> = FastMap::default();
+fn exact_groups(rows: &[Row]) -> FastMap<u128, Vec<usize>> {
+    let mut m: FastMap<u128, Vec<usize>> = FastMap::default();
     m.reserve(rows.len());
     for (i, r) in rows.iter().enumerate() {
-        m.entry(r.header).or_default().push(i);
+        m.entry(key(&r.header)).or_default().push(i);
     }
     m
 }
 
 /// F105 (same row, same action, distinct filters or rules) and F103 for identical rows.
 fn duplicates_and_conflicts(
-    by_key: &FastMap<Header, Vec<usize>>,
+    by_key: &FastMap<u128, Vec<usize>>,
     rows: &[Row],
     offset: usize,
     sink: &mut Sink,
@@ -291,9 +308,17 @@ fn duplicates_and_conflicts(
             if r.origin.filter_key() == first.origin.filter_key() {
                 continue;
             }
-            let (code, msg, hint) = if r.action == first.action {
+            let code = if r.action == first.action {
+                "F105"
+            } else {
+                "F103"
+            };
+            if !sink.wants(code) {
+                sink.count_only(code);
+                continue;
+            }
+            let (msg, hint) = if code == "F105" {
                 (
-                    "F105",
                     format!(
                         "{} and {} give the same row ({}, {})",
                         first.origin.describe(),
@@ -308,13 +333,9 @@ fn duplicates_and_conflicts(
                     ),
                 )
             } else {
-                ("F103", conflict_text(first, r), conflict_hint(first, r))
+                (conflict_text(first, r), conflict_hint(first, r))
             };
-            if sink.wants(code) {
-                sink.push(code, row_path(&r.origin), msg, hint);
-            } else {
-                sink.count_only(code);
-            }
+            sink.push(code, row_path(&r.origin), msg, hint);
         }
     }
 }
@@ -378,15 +399,15 @@ fn cross_shape_conflicts(rows: &[Row], offset: usize, sink: &mut Sink) {
                 // Index B by its rows widened to A's source prefix; probe with A's rows
                 // widened to B's destination prefix. One action-slot per key is enough
                 // to find a conflicting partner.
-                let mut idx: FastMap<Header, [Option<usize>; 3]> = FastMap::default();
+                let mut idx: FastMap<u128, [Option<usize>; 3]> = FastMap::default();
                 for &j in rb.iter() {
                     let h = &rows[j].header;
                     let k = Header {
                         src: h.src.truncate(sa.sp),
                         ..*h
                     };
-                    let slot =
-                        &mut idx.entry(k).or_default()[restrictiveness(rows[j].action) as usize];
+                    let slot = &mut idx.entry(key(&k)).or_default()
+                        [restrictiveness(rows[j].action) as usize];
                     slot.get_or_insert(j);
                 }
                 for &i in ra.iter() {
@@ -395,7 +416,7 @@ fn cross_shape_conflicts(rows: &[Row], offset: usize, sink: &mut Sink) {
                         dst: h.dst.truncate(sb.dp),
                         ..*h
                     };
-                    let Some(slots) = idx.get(&k) else {
+                    let Some(slots) = idx.get(&key(&k)) else {
                         continue;
                     };
                     let mine = restrictiveness(rows[i].action) as usize;
@@ -438,7 +459,13 @@ const SCAN_LIMIT: usize = 64;
 
 /// F104: a filter all of whose rows fall, unchanged, to a lighter row with the same
 /// action. Exact duplicates are F105's business, not this one's.
-fn redundant(rows: &[Row], offset: usize, by_key: &FastMap<Header, Vec<usize>>, sink: &mut Sink) {
+fn redundant(
+    rows: &[Row],
+    offset: usize,
+    by_key: &FastMap<u128, Vec<usize>>,
+    groups: &[Vec<&Row>],
+    sink: &mut Sink,
+) {
     let mut shapes: Vec<Shape> = rows
         .iter()
         .filter(|r| !r.header.v6)
@@ -462,7 +489,7 @@ fn redundant(rows: &[Row], offset: usize, by_key: &FastMap<Header, Vec<usize>>, 
             .iter()
             .filter(|s| wider_or_equal(**s, me) && **s != me)
         {
-            if let Some(list) = by_key.get(&widen(&r.header, *s)) {
+            if let Some(list) = by_key.get(&key(&widen(&r.header, *s))) {
                 let at = list.partition_point(|&j| j <= i);
                 if let Some(&j) = list.get(at) {
                     container = Some(container.map_or(j, |c: usize| c.min(j)));
@@ -494,7 +521,7 @@ fn redundant(rows: &[Row], offset: usize, by_key: &FastMap<Header, Vec<usize>>, 
             redundant_row[i] = true;
         }
     }
-    for group in by_filter(rows) {
+    for group in groups {
         if group.iter().all(|r| redundant_row[r.index - offset]) {
             let r = group[0];
             if sink.wants("F104") {

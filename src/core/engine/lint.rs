@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::check::{Sink, filter_path};
-use super::table::{EffectiveTable, expand_address};
+use super::table::EffectiveTable;
 use crate::core::model::{Address, Filter, HostContext, Snapshot, mask_prefix};
 
 pub(crate) fn lint(s: &Snapshot, table: &EffectiveTable, sink: &mut Sink) {
@@ -242,8 +242,14 @@ fn filter(f: &Filter, path: &str, host: &HostContext, table: &EffectiveTable, si
             "set the other side to My IP Address (me)",
         );
     }
+    // Answered without expanding: this runs for every filter on every re-check.
     let ctx = &table.context;
-    let empty = |a: &Address| expand_address(a, host, ctx).is_some_and(|v| v.is_empty());
+    let empty = |a: &Address| match a {
+        Address::Me => ctx.host_addresses.is_empty(),
+        Address::Server(k) => host.servers(*k).is_empty(),
+        Address::Dns { resolved, .. } => resolved.is_empty(),
+        _ => false,
+    };
     for a in [&f.source, &f.destination] {
         if empty(a) {
             let why = match a {

@@ -7,6 +7,7 @@
 //! whose mask has holes expands to nothing here (`check` reports it as E002).
 
 use std::net::Ipv4Addr;
+use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
 
@@ -48,9 +49,12 @@ pub enum OriginKind {
 pub struct Origin {
     pub kind: OriginKind,
     pub exemption: Option<Exemption>,
-    pub policy: Option<String>,
-    pub rule: Option<String>,
-    pub filter_list: Option<String>,
+    #[serde(serialize_with = "opt_name")]
+    pub policy: Option<Arc<str>>,
+    #[serde(serialize_with = "opt_name")]
+    pub rule: Option<Arc<str>>,
+    #[serde(serialize_with = "opt_name")]
+    pub filter_list: Option<Arc<str>>,
     /// 0-based position of the filter in its list (shown to people as index + 1).
     pub filter_index: Option<usize>,
     /// Why an exemption row is active.
@@ -71,8 +75,8 @@ pub struct Origin {
     /// The filter action's id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action_id: Option<Id>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub action_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "opt_name")]
+    pub action_name: Option<Arc<str>>,
     /// For dynamic rules: the rule's id and the command that created it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dynamic_id: Option<Id>,
@@ -171,6 +175,14 @@ impl Row {
     }
 }
 
+/// Names are shared between the rows of one rule (`Arc<str>`), written as plain strings.
+fn opt_name<S: Serializer>(n: &Option<Arc<str>>, s: S) -> Result<S::Ok, S::Error> {
+    match n {
+        Some(n) => s.serialize_str(n),
+        None => s.serialize_none(),
+    }
+}
+
 pub(crate) fn behavior_word<S: Serializer>(b: &Behavior, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(b.word())
 }
@@ -221,6 +233,7 @@ impl EffectiveTable {
             .and_then(|id| snapshot.policy(id));
         let mut filter_rows = Vec::new();
         if let Some(p) = policy {
+            let policy_name: Arc<str> = Arc::from(p.name.as_str());
             for rule in p.rules.iter().filter(|r| r.active) {
                 let (Some(list), Some(action)) = (
                     snapshot.filter_list(rule.filter_list),
@@ -228,18 +241,21 @@ impl EffectiveTable {
                 ) else {
                     continue; // dangling: check reports E001
                 };
+                let rule_name: Arc<str> = Arc::from(rule.name.as_str());
+                let list_name: Arc<str> = Arc::from(list.name.as_str());
+                let action_name: Arc<str> = Arc::from(action.name.as_str());
                 for (i, f) in list.filters.iter().enumerate() {
                     let origin = Origin {
-                        policy: Some(p.name.clone()),
-                        rule: Some(rule.name.clone()),
-                        filter_list: Some(list.name.clone()),
+                        policy: Some(policy_name.clone()),
+                        rule: Some(rule_name.clone()),
+                        filter_list: Some(list_name.clone()),
                         filter_index: Some(i),
                         policy_id: Some(p.id),
                         rule_id: Some(rule.id),
                         filter_list_id: Some(list.id),
                         filter_id: Some(f.id),
                         action_id: Some(action.id),
-                        action_name: Some(action.name.clone()),
+                        action_name: Some(action_name.clone()),
                         ..Origin::empty(OriginKind::Filter)
                     };
                     expand(
@@ -258,7 +274,7 @@ impl EffectiveTable {
             let origin = Origin {
                 filter_id: Some(d.filter.id),
                 action_id: Some(d.action.id),
-                action_name: Some(d.action.name.clone()),
+                action_name: Some(Arc::from(d.action.name.as_str())),
                 dynamic_id: Some(d.id),
                 command: Some(d.origin.clone()),
                 ..Origin::empty(OriginKind::Dynamic)
@@ -273,14 +289,20 @@ impl EffectiveTable {
                 &mut filter_rows,
             );
         }
-        // Stable sort: at equal weight and action, policy order then dynamic order.
-        filter_rows.sort_by_key(|r: &Row| {
-            (
-                std::cmp::Reverse(r.weight.unwrap_or(0)),
-                restrictiveness(r.action),
-            )
-        });
-        rows.extend(filter_rows);
+        // Stable order: at equal weight and action, policy order then dynamic order. Sort
+        // small keys, not the rows: rows are large and moving them dominated the build.
+        let mut order: Vec<(u32, usize)> = filter_rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let w = 519u32.saturating_sub(u32::from(r.weight.unwrap_or(0)));
+                ((w << 2) | u32::from(restrictiveness(r.action)), i)
+            })
+            .collect();
+        order.sort_unstable();
+        let mut slots: Vec<Option<Row>> = filter_rows.into_iter().map(Some).collect();
+        rows.reserve(order.len());
+        rows.extend(order.into_iter().filter_map(|(_, i)| slots[i].take()));
         for (i, r) in rows.iter_mut().enumerate() {
             r.index = i;
         }

@@ -1,0 +1,363 @@
+//! Field syntax: text as the admin types it in a form, to model values and back. Runs on
+//! every keystroke, so it only checks syntax; the engine checks meaning. Messages quote the
+//! offending text and say what is accepted.
+
+use std::net::Ipv4Addr;
+
+use crate::core::model::{
+    Address, AuthMethod, Cipher, Esp, HashAlg, HostContext, Interface, Protocol, SecurityMethod,
+    ServerKind, mask_prefix, prefix_mask,
+};
+
+pub fn address(text: &str, host: &HostContext) -> Result<Address, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(
+            "required: me, any, an address, a subnet (a.b.c.d/24) or DNS/WINS/DHCP/GATEWAY".into(),
+        );
+    }
+    match t.to_ascii_lowercase().as_str() {
+        "me" | "0" => return Ok(Address::Me),
+        "any" | "*" => return Ok(Address::Any),
+        _ => {}
+    }
+    if let Some(k) = ServerKind::from_keyword(t) {
+        return Ok(Address::Server(k));
+    }
+    if let Some((a, m)) = t.split_once('/') {
+        let addr: Ipv4Addr = a
+            .trim()
+            .parse()
+            .map_err(|_| format!("{a:?} is not an IPv4 address"))?;
+        let mask = if let Ok(p) = m.trim().parse::<u8>() {
+            if p > 32 {
+                return Err(format!("prefix /{p} is longer than 32"));
+            }
+            prefix_mask(p)
+        } else {
+            m.trim()
+                .parse::<Ipv4Addr>()
+                .map_err(|_| format!("{m:?} is neither a prefix length nor a dotted mask"))?
+        };
+        return Ok(Address::subnet(addr, mask));
+    }
+    if let Ok(addr) = t.parse::<Ipv4Addr>() {
+        return Ok(Address::host(addr));
+    }
+    if t.chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        && t.contains('.')
+    {
+        // ipsedit never queries DNS: names resolve from the host's name table.
+        return match host.names.get(t) {
+            Some(addrs) => Ok(Address::Dns {
+                name: t.to_string(),
+                resolved: addrs.clone(),
+            }),
+            None => Err(format!(
+                "{t:?} is not in the host's name table (view 6); ipsedit never queries DNS"
+            )),
+        };
+    }
+    Err(format!(
+        "{t:?}: use me, any, a.b.c.d, a.b.c.d/24, a.b.c.d/255.255.255.0 or DNS/WINS/DHCP/GATEWAY"
+    ))
+}
+
+pub fn address_text(a: &Address) -> String {
+    match a {
+        Address::Ip { addr, mask } if mask_prefix(*mask).is_none() => format!("{addr}/{mask}"),
+        other => other.to_string(),
+    }
+}
+
+pub fn protocol(text: &str) -> Result<Protocol, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(Protocol::ANY);
+    }
+    Protocol::parse(t)
+        .ok_or_else(|| format!("unknown protocol {t:?}: TCP, UDP, ICMP, RSVP, RAW, ANY or 0-255"))
+}
+
+pub fn port(text: &str) -> Result<u16, String> {
+    let t = text.trim();
+    if t.is_empty() || t == "*" || t.eq_ignore_ascii_case("any") {
+        return Ok(0);
+    }
+    t.parse::<u16>()
+        .map_err(|_| format!("{t:?} is not a port: 1-65535, or empty/0/* for any"))
+}
+
+pub fn port_text(p: u16) -> String {
+    if p == 0 { String::new() } else { p.to_string() }
+}
+
+pub fn number(text: &str, what: &str) -> Result<u32, String> {
+    let t = text.trim();
+    t.parse::<u32>()
+        .map_err(|_| format!("{t:?} is not a number of {what}"))
+}
+
+/// An optional IPv4 address (tunnel endpoint): empty means none.
+pub fn optional_ip(text: &str) -> Result<Option<Ipv4Addr>, String> {
+    let t = text.trim();
+    if t.is_empty() || t.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    t.parse()
+        .map(Some)
+        .map_err(|_| format!("{t:?} is not an IPv4 address (or leave empty for none)"))
+}
+
+/// Comma/space separated IPv4 addresses.
+pub fn ip_list(text: &str) -> Result<Vec<Ipv4Addr>, String> {
+    words(text)
+        .map(|w| {
+            w.parse()
+                .map_err(|_| format!("{w:?} is not an IPv4 address"))
+        })
+        .collect()
+}
+
+pub fn ip_list_text(ips: &[Ipv4Addr]) -> String {
+    ips.iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Host interfaces as `a.b.c.d/prefix`, comma separated.
+pub fn interfaces(text: &str) -> Result<Vec<Interface>, String> {
+    words(text)
+        .map(|w| {
+            let (a, p) = w
+                .split_once('/')
+                .ok_or_else(|| format!("{w:?}: write address/prefix, e.g. 192.168.1.1/24"))?;
+            let addr = a
+                .parse()
+                .map_err(|_| format!("{a:?} is not an IPv4 address"))?;
+            let prefix: u8 = p
+                .parse()
+                .ok()
+                .filter(|p| *p <= 32)
+                .ok_or_else(|| format!("{p:?} is not a prefix length 0-32"))?;
+            Ok(Interface { addr, prefix })
+        })
+        .collect()
+}
+
+pub fn interfaces_text(i: &[Interface]) -> String {
+    i.iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Authentication methods in order: `kerberos`, `cert:CA name`, `psk:key`, comma separated.
+pub fn auth(text: &str) -> Result<Vec<AuthMethod>, String> {
+    let mut out = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let lower = part.to_ascii_lowercase();
+        if lower == "kerberos" {
+            out.push(AuthMethod::Kerberos);
+        } else if let Some(ca) = strip_ci(part, "cert:") {
+            out.push(AuthMethod::Certificate {
+                root_ca: ca.trim().to_string(),
+            });
+        } else if let Some(key) = strip_ci(part, "psk:") {
+            out.push(AuthMethod::Preshared {
+                key: key.trim().to_string(),
+            });
+        } else {
+            return Err(format!("{part:?}: use kerberos, cert:CA NAME or psk:KEY"));
+        }
+    }
+    if out.is_empty() {
+        return Err("at least one method: kerberos, cert:CA NAME or psk:KEY".into());
+    }
+    Ok(out)
+}
+
+pub fn auth_text(a: &[AuthMethod]) -> String {
+    a.iter()
+        .map(|m| match m {
+            AuthMethod::Kerberos => "kerberos".to_string(),
+            AuthMethod::Certificate { root_ca } => format!("cert:{root_ca}"),
+            AuthMethod::Preshared { key } => format!("psk:{key}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Security methods in netsh syntax: `ESP[3DES,SHA1]:100000k/900s AH[MD5]`, space separated,
+/// `AH[SHA1]+ESP[DES,MD5]` for both.
+pub fn methods(text: &str) -> Result<Vec<SecurityMethod>, String> {
+    text.split_whitespace().map(method).collect()
+}
+
+fn method(word: &str) -> Result<SecurityMethod, String> {
+    let (spec, life) = match word.split_once(':') {
+        Some((s, l)) => (s, Some(l)),
+        None => (word, None),
+    };
+    let mut m = SecurityMethod {
+        ah: None,
+        esp: None,
+        lifetime_kb: 0,
+        lifetime_secs: 0,
+    };
+    for part in spec.split('+') {
+        let upper = part.to_ascii_uppercase();
+        let inner = |prefix: &str| {
+            upper
+                .strip_prefix(prefix)
+                .and_then(|r| r.strip_suffix(']'))
+                .map(str::to_string)
+        };
+        if let Some(h) = inner("AH[") {
+            m.ah = Some(hash(&h).ok_or_else(|| format!("{part:?}: AH takes MD5 or SHA1"))?);
+        } else if let Some(e) = inner("ESP[") {
+            let (c, h) = e
+                .split_once(',')
+                .ok_or_else(|| format!("{part:?}: write ESP[cipher,hash], e.g. ESP[3DES,SHA1]"))?;
+            let encryption = match c.trim() {
+                "DES" => Some(Cipher::Des),
+                "3DES" => Some(Cipher::TripleDes),
+                "NONE" => None,
+                other => return Err(format!("{other:?}: ESP cipher is DES, 3DES or None")),
+            };
+            let integrity = match h.trim() {
+                "NONE" => None,
+                other => Some(
+                    hash(other)
+                        .ok_or_else(|| format!("{other:?}: ESP hash is MD5, SHA1 or None"))?,
+                ),
+            };
+            m.esp = Some(Esp {
+                encryption,
+                integrity,
+            });
+        } else {
+            return Err(format!(
+                "{part:?}: use ESP[cipher,hash], AH[hash] or AH[..]+ESP[..]"
+            ));
+        }
+    }
+    if let Some(l) = life {
+        for piece in l.split('/') {
+            let p = piece.trim().to_ascii_lowercase();
+            if let Some(k) = p.strip_suffix('k') {
+                m.lifetime_kb = k
+                    .parse()
+                    .map_err(|_| format!("{piece:?} is not a lifetime in KB"))?;
+            } else if let Some(s) = p.strip_suffix('s') {
+                m.lifetime_secs = s
+                    .parse()
+                    .map_err(|_| format!("{piece:?} is not a lifetime in seconds"))?;
+            } else {
+                return Err(format!("{piece:?}: lifetimes are NNNk or NNNs"));
+            }
+        }
+    }
+    Ok(m)
+}
+
+fn hash(s: &str) -> Option<HashAlg> {
+    match s.trim() {
+        "MD5" => Some(HashAlg::Md5),
+        "SHA1" | "SHA" => Some(HashAlg::Sha1),
+        _ => None,
+    }
+}
+
+pub fn methods_text(ms: &[SecurityMethod]) -> String {
+    ms.iter().map(method_text).collect::<Vec<_>>().join(" ")
+}
+
+pub fn method_text(m: &SecurityMethod) -> String {
+    let mut parts = Vec::new();
+    if let Some(h) = m.ah {
+        parts.push(format!("AH[{}]", h.word()));
+    }
+    if let Some(e) = m.esp {
+        let c = e.encryption.map_or("None", Cipher::word);
+        let h = e.integrity.map_or("None", HashAlg::word);
+        parts.push(format!("ESP[{c},{h}]"));
+    }
+    let mut s = parts.join("+");
+    let life: Vec<String> = [(m.lifetime_kb, "k"), (m.lifetime_secs, "s")]
+        .iter()
+        .filter(|(v, _)| *v > 0)
+        .map(|(v, u)| format!("{v}{u}"))
+        .collect();
+    if !life.is_empty() {
+        s = format!("{s}:{}", life.join("/"));
+    }
+    s
+}
+
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split([',', ' '])
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+}
+
+fn strip_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    (s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix))
+        .then(|| &s[prefix.len()..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses() {
+        let h = HostContext::default();
+        assert_eq!(address("me", &h), Ok(Address::Me));
+        assert_eq!(address("*", &h), Ok(Address::Any));
+        assert_eq!(address("wins", &h), Ok(Address::Server(ServerKind::Wins)));
+        assert_eq!(
+            address("10.0.0.0/8", &h),
+            Ok(Address::subnet(
+                Ipv4Addr::new(10, 0, 0, 0),
+                Ipv4Addr::new(255, 0, 0, 0)
+            ))
+        );
+        assert!(
+            address("10.0.0.0/33", &h)
+                .expect_err("must fail")
+                .contains("/33")
+        );
+        assert!(
+            address("server.example", &h)
+                .expect_err("must fail")
+                .contains("name table")
+        );
+        assert!(address("1.2.3", &h).is_err());
+    }
+
+    #[test]
+    fn methods_round_trip() {
+        let text = "ESP[3DES,SHA1]:100000k/900s AH[MD5] AH[SHA1]+ESP[None,MD5]";
+        let ms = methods(text).expect("parses");
+        assert_eq!(ms.len(), 3);
+        assert_eq!(methods_text(&ms), text);
+        assert!(
+            methods("ESP[RC4,MD5]")
+                .expect_err("must fail")
+                .contains("RC4")
+        );
+    }
+
+    #[test]
+    fn ports_and_auth() {
+        assert_eq!(port(""), Ok(0));
+        assert_eq!(port("1434"), Ok(1434));
+        assert!(port("99999").expect_err("must fail").contains("99999"));
+        let a = auth("kerberos, psk:secret").expect("auth");
+        assert_eq!(auth_text(&a), "kerberos, psk:secret");
+        assert!(auth("").is_err());
+    }
+}

@@ -1,0 +1,159 @@
+//! The frame around every view: title line, tab bar with diagnostics counts, status line
+//! (messages and the `:` / `/` prompts) and the key bar generated from the keymap.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::sep;
+use crate::tui::analysis::Severity;
+use crate::tui::app::{App, Mode, View};
+use crate::tui::theme::Role;
+
+pub fn title(frame: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let a = &app.analysis;
+    let host = &app.doc.snapshot.host;
+    let exempt = match host.no_default_exempt {
+        Some(v) if a.exempt_source.word() == "ignored" => {
+            format!("NoDefaultExempt {v} ignored, {} applies", a.exempt_value)
+        }
+        _ => format!(
+            "NoDefaultExempt {} ({})",
+            a.exempt_value,
+            a.exempt_source.word()
+        ),
+    };
+    let mut spans = vec![
+        Span::styled(" ipsedit ", t.style(Role::Title)),
+        Span::raw(format!(" store: {}", app.store_name)),
+        Span::styled(sep(app), t.style(Role::Border)),
+        Span::raw(host.profile.id()),
+        Span::styled(sep(app), t.style(Role::Border)),
+        Span::raw(exempt),
+    ];
+    if app.preview != Default::default() {
+        spans.push(Span::styled(" [preview]", t.style(Role::Warning)));
+    }
+    if app.doc.dirty() {
+        // The marker must stay visible at 80 columns: drop the word before the marker.
+        let used: usize = spans.iter().map(|s| s.width()).sum();
+        let long = used + sep(app).len() + 11 <= area.width as usize;
+        spans.push(Span::styled(sep(app), t.style(Role::Border)));
+        spans.push(Span::styled(
+            if long { "[+] unsaved" } else { "[+]" },
+            t.style(Role::Dirty),
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+pub fn tabs(frame: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let mut spans = vec![Span::raw(" ")];
+    for v in View::ALL {
+        let label = format!(" {} {} ", v.number(), v.title());
+        let role = if v == app.view {
+            Role::TabActive
+        } else {
+            Role::Tab
+        };
+        spans.push(Span::styled(label, t.style(role)));
+    }
+    let a = &app.analysis;
+    let counts = if a.unavailable.is_some() {
+        " E- W- F-".to_string()
+    } else {
+        format!(
+            " E{} W{} F{}{}",
+            a.count(Severity::Error),
+            a.count(Severity::Warning),
+            a.count(Severity::Finding),
+            if app.analysis_pending() { " ..." } else { "" }
+        )
+    };
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let pad = (area.width as usize).saturating_sub(used + counts.len());
+    spans.push(Span::raw(" ".repeat(pad)));
+    let role = if a.count(Severity::Error) > 0 {
+        Role::Error
+    } else if a.count(Severity::Finding) > 0 {
+        Role::Finding
+    } else {
+        Role::Dim
+    };
+    spans.push(Span::styled(counts, t.style(role)));
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+pub fn status(frame: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let line = match &app.mode {
+        Mode::Command(text) => Line::from(vec![
+            Span::styled(":", t.style(Role::Key)),
+            Span::raw(text.clone()),
+        ]),
+        Mode::Find(text) => Line::from(vec![
+            Span::styled("/", t.style(Role::Key)),
+            Span::raw(text.clone()),
+            Span::styled(
+                "   Enter keeps the filter, Esc clears it",
+                t.style(Role::Hint),
+            ),
+        ]),
+        _ => match &app.message {
+            Some(m) => Line::from(Span::styled(
+                format!(" {}", m.text),
+                t.style(if m.error { Role::Error } else { Role::Message }),
+            )),
+            None => Line::default(),
+        },
+    };
+    frame.render_widget(Paragraph::new(line), area);
+    if let Mode::Command(text) | Mode::Find(text) = &app.mode {
+        let x = area.x + 1 + text.chars().count() as u16;
+        frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
+    }
+}
+
+/// The most used keys of the view, from the keymap (`bar: true`), as many as fit.
+pub fn keybar(frame: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let mode_keys: Option<&[(&str, &str)]> = match &app.mode {
+        Mode::Form(_) => Some(&[
+            ("Enter", "commit"),
+            ("Esc", "cancel"),
+            ("Tab", "next field"),
+            ("Space/Left/Right", "pick"),
+        ]),
+        Mode::Confirm(_) => Some(&[("y", "yes"), ("n/Esc", "no")]),
+        Mode::Help(_) => Some(&[("j/k", "scroll"), ("any other key", "close help")]),
+        Mode::Packet => Some(&[("Enter", "run"), ("Esc", "stop typing")]),
+        Mode::Command(_) => Some(&[("Enter", "run"), ("Esc", "cancel")]),
+        _ => None,
+    };
+    let pairs: Vec<(String, String)> = match mode_keys {
+        Some(keys) => keys
+            .iter()
+            .map(|(k, d)| (k.to_string(), d.to_string()))
+            .collect(),
+        None => app
+            .keymap
+            .for_view(app.view)
+            .filter_map(|b| Some((b.key_label(), b.bar.clone()?)))
+            .collect(),
+    };
+    let mut spans = Vec::new();
+    let mut used = 0usize;
+    for (k, d) in pairs {
+        let w = k.chars().count() + d.chars().count() + 3;
+        if used + w > area.width as usize {
+            break;
+        }
+        used += w;
+        spans.push(Span::styled(format!(" {k}"), t.style(Role::Key)));
+        spans.push(Span::styled(format!(" {d} "), t.style(Role::KeyDesc)));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}

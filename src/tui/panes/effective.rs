@@ -1,0 +1,305 @@
+//! View 4, Effective table: every row the driver evaluates, in order, exemption rows first
+//! and styled apart. A preview of NoDefaultExempt / OS profile marks rows that appear (`+`)
+//! or vanish (`-`) for one redraw, with a one-line summary; `/` filters rows.
+
+use std::collections::{BTreeMap, HashSet};
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+
+use super::{behavior_style, fit, sep};
+use crate::tui::analysis::TableRow;
+use crate::tui::app::{App, Focus};
+use crate::tui::theme::Role;
+
+/// How a row is marked in the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    None,
+    Appeared,
+    Vanished,
+    Deciding,
+    Matched,
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let [head, summary, table, detail] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    header(frame, head, app);
+    if let Some(why) = &app.analysis.unavailable {
+        let text = format!(" The effective table needs the engine: {why}.");
+        frame.render_widget(
+            Paragraph::new(text).style(app.theme.style(Role::Warning)),
+            table,
+        );
+        return;
+    }
+    let (rows, line) = rows_with_diff(app);
+    frame.render_widget(Paragraph::new(line), summary);
+    let focused = app.focus != Focus::Diagnostics;
+    let selected = (focused && !rows.is_empty()).then_some(app.sel.table_row.min(rows.len() - 1));
+    render_table(frame, table, app, &rows, selected, Role::Selected);
+    if let Some(i) = selected
+        && let Some((r, _)) = rows.get(i)
+    {
+        let text = format!(" row {}: {}", r.index, r.why);
+        let width = detail.width as usize;
+        frame.render_widget(
+            Paragraph::new(fit(&text, width)).style(app.theme.style(Role::Hint)),
+            detail,
+        );
+    }
+}
+
+fn header(frame: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let a = &app.analysis;
+    let mut spans = vec![
+        Span::styled(" Effective ", t.style(Role::Header)),
+        Span::raw(format!(
+            "{}{}NoDefaultExempt {} ({})",
+            a.profile,
+            sep(app),
+            a.exempt_value,
+            a.exempt_source.word()
+        )),
+    ];
+    if app.preview != Default::default() {
+        spans.push(Span::styled(
+            "  PREVIEW, not stored",
+            t.style(Role::Warning),
+        ));
+    }
+    if !app.table_find.is_empty() {
+        spans.push(Span::styled(
+            format!("  /{}", app.table_find),
+            t.style(Role::Key),
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The rows to show (filtered by `/`), marked against the table before the last preview
+/// change, and the summary line ("-4 rows: kerberos, rsvp").
+fn rows_with_diff(app: &App) -> (Vec<(&TableRow, Mark)>, Line<'static>) {
+    let find = app.table_find.to_lowercase();
+    let keep = |r: &TableRow| find.is_empty() || r.haystack().contains(&find);
+    let t = &app.theme;
+    let Some(before) = &app.preview_before else {
+        let rows: Vec<_> = app
+            .analysis
+            .table
+            .iter()
+            .filter(|r| keep(r))
+            .map(|r| (r, Mark::None))
+            .collect();
+        let n = app.analysis.table.len();
+        let exempt = app
+            .analysis
+            .table
+            .iter()
+            .filter(|r| r.exemption.is_some())
+            .count();
+        let text = format!(" {n} rows, {exempt} of them exemptions; no match -> permit");
+        return (rows, Line::from(Span::styled(text, t.style(Role::Dim))));
+    };
+    let now: HashSet<String> = app.analysis.table.iter().map(TableRow::key).collect();
+    let old: HashSet<String> = before.iter().map(TableRow::key).collect();
+    let mut rows: Vec<(&TableRow, Mark)> = app
+        .analysis
+        .table
+        .iter()
+        .filter(|r| keep(r))
+        .map(|r| {
+            (
+                r,
+                if old.contains(&r.key()) {
+                    Mark::None
+                } else {
+                    Mark::Appeared
+                },
+            )
+        })
+        .collect();
+    let gone: Vec<&TableRow> = before.iter().filter(|r| !now.contains(&r.key())).collect();
+    rows.extend(
+        gone.iter()
+            .filter(|r| keep(r))
+            .map(|r| (*r, Mark::Vanished)),
+    );
+    let added: Vec<&TableRow> = app
+        .analysis
+        .table
+        .iter()
+        .filter(|r| !old.contains(&r.key()))
+        .collect();
+    let mut parts = Vec::new();
+    for (sign, set, role) in [
+        ("+", &added, Role::RowAppeared),
+        ("-", &gone, Role::RowVanished),
+    ] {
+        if set.is_empty() {
+            continue;
+        }
+        let mut kinds: BTreeMap<&str, ()> = BTreeMap::new();
+        for r in set.iter() {
+            kinds.insert(r.exemption.as_deref().unwrap_or(r.origin.as_str()), ());
+        }
+        let names: Vec<&str> = kinds.keys().copied().collect();
+        parts.push(Span::styled(
+            format!(
+                " {sign}{} row{}: {} ",
+                set.len(),
+                if set.len() == 1 { "" } else { "s" },
+                names.join(", ")
+            ),
+            t.style(role),
+        ));
+    }
+    if parts.is_empty() {
+        parts.push(Span::styled(" no rows change", t.style(Role::Dim)));
+    }
+    (rows, Line::from(parts))
+}
+
+/// The effective table widget, shared with the packet lab.
+pub fn render_table(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    rows: &[(&TableRow, Mark)],
+    selected: Option<usize>,
+    highlight: Role,
+) {
+    let t = &app.theme;
+    let port = |p: &str| {
+        if p.is_empty() {
+            "*".to_string()
+        } else {
+            p.to_string()
+        }
+    };
+    // Only the visible window becomes widgets: a 10,000-row table costs what a screenful
+    // costs. The window keeps the selected row on screen, as ratatui's own scrolling would.
+    let height = area.height.saturating_sub(1).max(1) as usize;
+    let offset = selected.map_or(0, |s| s.saturating_sub(height - 1));
+    let selected = selected.map(|s| s - offset);
+    let body: Vec<Row> = rows
+        .iter()
+        .skip(offset)
+        .take(height)
+        .map(|(r, mark)| {
+            let sign = match mark {
+                Mark::Appeared => "+",
+                Mark::Vanished => "-",
+                Mark::Deciding => ">",
+                Mark::Matched => "~",
+                Mark::None => " ",
+            };
+            let weight = r.weight.map_or("exempt".to_string(), |w| w.to_string());
+            let origin = r.exemption.clone().unwrap_or_else(|| r.origin.clone());
+            let style: Style = match mark {
+                Mark::Appeared => t.style(Role::RowAppeared),
+                Mark::Vanished => t.style(Role::RowVanished),
+                Mark::Deciding => t.style(Role::Deciding),
+                Mark::Matched => t.style(Role::Matched),
+                Mark::None if r.exemption.is_some() => t.style(Role::ExemptionRow),
+                Mark::None => Style::default(),
+            };
+            let action = Cell::from(Span::styled(
+                r.action.word(),
+                if *mark == Mark::None {
+                    behavior_style(app, r.action)
+                } else {
+                    Style::default()
+                },
+            ));
+            Row::new(vec![
+                Cell::from(format!("{sign}{:>2}", r.index)),
+                Cell::from(weight),
+                Cell::from(r.direction),
+                Cell::from(r.src.clone()),
+                Cell::from(r.dst.clone()),
+                Cell::from(r.protocol.clone()),
+                Cell::from(port(&r.src_port)),
+                Cell::from(port(&r.dst_port)),
+                action,
+                Cell::from(origin),
+            ])
+            .style(style)
+        })
+        .collect();
+    let widths = [
+        Constraint::Length(3),
+        Constraint::Length(6),
+        Constraint::Length(4),
+        Constraint::Length(15),
+        Constraint::Length(15),
+        Constraint::Length(4),
+        Constraint::Length(5),
+        Constraint::Length(5),
+        Constraint::Length(6),
+        Constraint::Min(7),
+    ];
+    let header = Row::new([
+        "  #",
+        "weight",
+        "dir",
+        "source",
+        "destination",
+        "proto",
+        "sport",
+        "dport",
+        "action",
+        "origin",
+    ])
+    .style(t.style(Role::Header));
+    let table = Table::new(body, widths)
+        .header(header)
+        .column_spacing(1)
+        .row_highlight_style(t.style(highlight));
+    let mut st = TableState::default().with_selected(selected);
+    frame.render_stateful_widget(table, area, &mut st);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::tui::panes::testing::{app_on, keys, render};
+    use crate::tui::sample::kb813878;
+
+    #[test]
+    fn effective_table_with_exemption_rows() {
+        let mut app = app_on(kb813878());
+        keys(&mut app, "4");
+        insta::assert_snapshot!("effective_80x24", render(&app, 80, 24));
+        insta::assert_snapshot!("effective_120x40", render(&app, 120, 40));
+    }
+
+    #[test]
+    fn previewing_no_default_exempt_1_marks_the_vanished_kerberos_rows() {
+        let mut app = app_on(kb813878());
+        keys(&mut app, "4 ] ]");
+        insta::assert_snapshot!("effective_preview_120x40", render(&app, 120, 40));
+    }
+
+    #[test]
+    fn exemption_rows_have_their_own_style() {
+        let mut app = app_on(kb813878());
+        keys(&mut app, "4 j");
+        let mut t =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).expect("terminal");
+        t.draw(|f| crate::tui::panes::draw(f, &app)).expect("draw");
+        let buf = t.backend().buffer();
+        let exempt = app.theme.style(crate::tui::theme::Role::ExemptionRow);
+        // Line 7 is table row 2 (title, tabs, header, summary, column header, rows 0 and 1).
+        assert_eq!(buf[(30, 7)].fg, exempt.fg.unwrap_or_default());
+    }
+}

@@ -1,0 +1,169 @@
+//! Drawing. `draw` lays out the frame (title, tabs, view, diagnostics, status, key bar) and
+//! hands each area to its pane. Panes read `&App` and ask the theme for roles; they never
+//! change state or do I/O.
+
+pub mod actions;
+pub mod chrome;
+pub mod diagnostics;
+pub mod effective;
+pub mod form;
+pub mod help;
+pub mod host;
+pub mod lab;
+pub mod lists;
+pub mod overlay;
+pub mod policies;
+#[cfg(test)]
+pub mod testing;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::symbols::border;
+use ratatui::text::Span;
+use ratatui::widgets::{Block, BorderType, Borders};
+
+use super::app::{App, Mode, View};
+use super::theme::Role;
+use crate::core::model::{Behavior, Filter};
+
+/// ASCII borders for terminals without UTF-8: `+`, `-`, `|` have width 1 everywhere.
+pub const ASCII_BORDER: border::Set = border::Set {
+    top_left: "+",
+    top_right: "+",
+    bottom_left: "+",
+    bottom_right: "+",
+    vertical_left: "|",
+    vertical_right: "|",
+    horizontal_top: "-",
+    horizontal_bottom: "-",
+};
+
+pub fn draw(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    frame.render_widget(Block::new().style(app.theme.style(Role::Base)), area);
+    let [title, tabs, body, status, keys] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    chrome::title(frame, title, app);
+    chrome::tabs(frame, tabs, app);
+    let body = if app.diagnostics_open {
+        let h = (body.height / 3).clamp(4, 12);
+        let [main, diag] =
+            Layout::vertical([Constraint::Min(3), Constraint::Length(h)]).areas(body);
+        diagnostics::draw(frame, diag, app);
+        main
+    } else {
+        body
+    };
+    match app.view {
+        View::Policies => policies::draw(frame, body, app),
+        View::Lists => lists::draw(frame, body, app),
+        View::Actions => actions::draw(frame, body, app),
+        View::Effective => effective::draw(frame, body, app),
+        View::Lab => lab::draw(frame, body, app),
+        View::Host => host::draw(frame, body, app),
+    }
+    chrome::status(frame, status, app);
+    chrome::keybar(frame, keys, app);
+    match &app.mode {
+        Mode::Help(scroll) => help::draw(frame, area, app, *scroll),
+        Mode::Form(f) => form::draw(frame, area, app, f),
+        Mode::Confirm(c) => overlay::confirm(frame, area, app, c),
+        _ => {}
+    }
+}
+
+/// A bordered pane; the focused one gets the focus role and a thick border.
+pub fn block<'a>(app: &App, title: String, focused: bool) -> Block<'a> {
+    let role = if focused {
+        Role::BorderFocus
+    } else {
+        Role::Border
+    };
+    let b = Block::new()
+        .borders(Borders::ALL)
+        .title(Span::styled(
+            format!(" {title} "),
+            app.theme
+                .style(if focused { Role::Header } else { Role::Label }),
+        ))
+        .border_style(app.theme.style(role));
+    if app.looks.unicode {
+        b.border_type(BorderType::Plain)
+    } else {
+        b.border_set(ASCII_BORDER)
+    }
+}
+
+/// The separator between items of one line.
+pub fn sep(app: &App) -> &'static str {
+    if app.looks.unicode { " │ " } else { " | " }
+}
+
+/// Actions are words, which survive any terminal: BLOCK, PERMIT, NEGOT.
+pub fn behavior_word(b: Behavior) -> &'static str {
+    match b {
+        Behavior::Permit => "PERMIT",
+        Behavior::Block => "BLOCK",
+        Behavior::Negotiate => "NEGOT",
+    }
+}
+
+pub fn behavior_style(app: &App, b: Behavior) -> Style {
+    app.theme.style(match b {
+        Behavior::Permit => Role::Permit,
+        Behavior::Block => Role::Block,
+        Behavior::Negotiate => Role::Negotiate,
+    })
+}
+
+/// One filter on one line: `any -> me  UDP  src *  dst 1434  one-way`.
+pub fn filter_line(f: &Filter) -> String {
+    let port = |p: u16| {
+        if p == 0 {
+            "*".to_string()
+        } else {
+            p.to_string()
+        }
+    };
+    format!(
+        "{} -> {}  {}  src {}  dst {}  {}",
+        f.source,
+        f.destination,
+        f.protocol,
+        port(f.src_port),
+        port(f.dst_port),
+        if f.mirrored { "mirrored" } else { "one-way" }
+    )
+}
+
+/// Cuts text to a width, marking the cut with `~` (ASCII: `…` is not safe everywhere).
+pub fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_string()
+    } else if width == 0 {
+        String::new()
+    } else {
+        let mut s: String = text.chars().take(width - 1).collect();
+        s.push('~');
+        s
+    }
+}
+
+/// A rectangle of at most `w` x `h` centered in `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}

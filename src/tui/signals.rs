@@ -1,0 +1,59 @@
+//! SIGTERM and SIGHUP: a flag set by a minimal handler and polled by the event loop, which
+//! then writes a recovery copy of unsaved edits, restores the terminal and exits.
+//!
+//! crossterm has no signal API; `signal-hook` (already in the tree through crossterm)
+//! registers an async-signal-safe handler that only stores the signal number.
+
+use std::sync::Arc;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The last signal received (0: none), shared with the handlers.
+fn received() -> &'static Arc<AtomicUsize> {
+    static RECEIVED: OnceLock<Arc<AtomicUsize>> = OnceLock::new();
+    RECEIVED.get_or_init(|| Arc::new(AtomicUsize::new(0)))
+}
+
+#[cfg(unix)]
+mod imp {
+    use signal_hook::consts::{SIGHUP, SIGTERM};
+
+    pub fn install() {
+        for sig in [SIGHUP, SIGTERM] {
+            // A failed registration leaves the default action (terminate): the terminal
+            // guard's drop still runs on a normal exit path, so only the recovery copy
+            // would be lost; nothing to do but carry on.
+            let _ = signal_hook::flag::register_usize(sig, super::received().clone(), sig as usize);
+        }
+    }
+
+    pub fn name(sig: usize) -> &'static str {
+        match sig as i32 {
+            SIGHUP => "SIGHUP",
+            SIGTERM => "SIGTERM",
+            _ => "signal",
+        }
+    }
+}
+
+#[cfg(not(unix))]
+mod imp {
+    pub fn install() {}
+    pub fn name(_: usize) -> &'static str {
+        "signal"
+    }
+}
+
+/// Registers the handlers (once per process is enough; calling again is harmless).
+pub fn install() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(imp::install);
+}
+
+/// The name of a signal received since the last call, if any.
+pub fn pending() -> Option<&'static str> {
+    match received().swap(0, Ordering::SeqCst) {
+        0 => None,
+        sig => Some(imp::name(sig)),
+    }
+}

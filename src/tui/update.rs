@@ -1,0 +1,426 @@
+//! `update`: the only place the app state changes. It takes one `Action`, changes `App`,
+//! and returns the effects the loop must perform (save, analyze, quit). No I/O here.
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::action::{Action, AnalyzeRequest, Command, Effect, SaveFailure};
+use super::app::{App, Confirm, Focus, Mode, View};
+use super::edit;
+use super::forms::{FormOutcome, objects};
+use super::{cursor, ex, flows};
+
+/// How long typing in a form must pause before the engine re-checks the edit.
+pub const RECHECK_DEBOUNCE: Duration = Duration::from_millis(150);
+
+pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Key(key) => on_key(app, key),
+        Action::Run(cmd) => run(app, cmd),
+        Action::Ex(line) => ex::run(app, &line),
+        Action::Resize(w, h) => {
+            app.size = (w, h);
+            Vec::new()
+        }
+        Action::Tick => match app.recheck_due {
+            Some(due) if Instant::now() >= due => {
+                app.recheck_due = None;
+                flows::recheck_form(app)
+            }
+            _ => Vec::new(),
+        },
+        Action::Analyzed(a) => {
+            // An answer about an older edit is dropped: a newer one is on its way.
+            if a.generation >= app.analysis.generation {
+                app.analysis = *a;
+                cursor::clamp(app);
+                flows::form_live_line(app);
+            }
+            Vec::new()
+        }
+        Action::Saved(result) => saved(app, result),
+        Action::Loaded(Ok(loaded)) => {
+            let (snapshot, revision) = *loaded;
+            app.doc.reload(snapshot, revision);
+            cursor::clamp(app);
+            app.info(format!(
+                "reloaded revision {revision} from {}",
+                app.store_name
+            ));
+            vec![analyze(app)]
+        }
+        Action::Loaded(Err(e)) => {
+            app.error(format!("reload failed, edits kept: {e}"));
+            Vec::new()
+        }
+        Action::Hangup(why) => {
+            app.quit = true;
+            let mut fx = Vec::new();
+            if app.doc.dirty() {
+                fx.push(Effect::WriteRecovery(Box::new(app.doc.snapshot.clone())));
+            }
+            app.info(format!("terminal gone ({why})"));
+            fx.push(Effect::Quit);
+            fx
+        }
+    }
+}
+
+/// A fresh engine run over the current snapshot and preview.
+pub fn analyze(app: &mut App) -> Effect {
+    app.generation += 1;
+    Effect::Analyze(Box::new(AnalyzeRequest {
+        generation: app.generation,
+        snapshot: app.doc.snapshot.clone(),
+        preview: app.preview,
+    }))
+}
+
+/// Records an edit as one undo step and asks for a re-check.
+pub fn edit(
+    app: &mut App,
+    what: &str,
+    f: impl FnOnce(&mut crate::core::model::Snapshot),
+) -> Vec<Effect> {
+    if app.doc.edit(what, f) {
+        cursor::clamp(app);
+        vec![analyze(app)]
+    } else {
+        Vec::new()
+    }
+}
+
+fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    // Vanished/appeared rows are highlighted for one redraw only.
+    app.preview_before = None;
+    if !matches!(app.mode, Mode::Confirm(_)) && app.message.as_ref().is_some_and(|m| !m.error) {
+        app.message = None;
+    }
+    match std::mem::replace(&mut app.mode, Mode::Normal) {
+        Mode::Normal => {
+            if let Some(m) = &app.message
+                && m.error
+            {
+                app.message = None;
+            }
+            match app.keymap.lookup(app.view, &key) {
+                Some(cmd) => run(app, cmd),
+                None => Vec::new(),
+            }
+        }
+        Mode::Help(scroll) => {
+            // j/k scroll a help longer than the screen; any other key closes it.
+            match key.code {
+                KeyCode::Char('j') | KeyCode::Down | KeyCode::PageDown => {
+                    app.mode = Mode::Help(scroll + 5)
+                }
+                KeyCode::Char('k') | KeyCode::Up | KeyCode::PageUp => {
+                    app.mode = Mode::Help(scroll.saturating_sub(5))
+                }
+                _ => {}
+            }
+            Vec::new()
+        }
+        Mode::Command(mut line) => match line_edit(&mut line, key) {
+            LineOutcome::Done => ex::run(app, &line),
+            LineOutcome::Cancel => Vec::new(),
+            LineOutcome::Editing => {
+                app.mode = Mode::Command(line);
+                Vec::new()
+            }
+        },
+        Mode::Find(mut text) => {
+            let outcome = line_edit(&mut text, key);
+            app.table_find = text.clone();
+            app.sel.table_row = 0;
+            match outcome {
+                LineOutcome::Done => {}
+                LineOutcome::Cancel => app.table_find.clear(),
+                LineOutcome::Editing => app.mode = Mode::Find(text),
+            }
+            Vec::new()
+        }
+        Mode::Packet => {
+            match key.code {
+                KeyCode::Esc => {}
+                KeyCode::Enter => flows::run_packet(app),
+                _ => {
+                    app.lab.input.input(key);
+                    app.mode = Mode::Packet;
+                }
+            }
+            Vec::new()
+        }
+        Mode::Form(mut form) => match form.handle_key(key) {
+            FormOutcome::Cancel => {
+                app.recheck_due = None;
+                app.info("cancelled; nothing changed");
+                // The diagnostics may show the abandoned edit: re-check what is stored.
+                vec![analyze(app)]
+            }
+            FormOutcome::Commit => flows::commit_form(app, *form),
+            FormOutcome::Edited => {
+                form.validate(&app.doc.snapshot.host);
+                app.mode = Mode::Form(form);
+                app.recheck_due = Some(Instant::now() + RECHECK_DEBOUNCE);
+                Vec::new()
+            }
+            FormOutcome::Moved => {
+                app.mode = Mode::Form(form);
+                Vec::new()
+            }
+        },
+        Mode::Confirm(c) => confirm(app, c, key),
+    }
+}
+
+fn confirm(app: &mut App, c: Confirm, key: KeyEvent) -> Vec<Effect> {
+    let yes = matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y'));
+    match c {
+        Confirm::Quit => match key.code {
+            KeyCode::Char('s') | KeyCode::Char('S') => {
+                app.quit_after_save = true;
+                vec![save(app)]
+            }
+            _ if yes => {
+                app.quit = true;
+                vec![Effect::Quit]
+            }
+            KeyCode::Esc | KeyCode::Char('n') | KeyCode::Char('N') => {
+                app.info("not quitting");
+                Vec::new()
+            }
+            _ => {
+                app.mode = Mode::Confirm(Confirm::Quit);
+                Vec::new()
+            }
+        },
+        Confirm::Delete { target, impact } => {
+            if yes {
+                flows::delete_now(app, target)
+            } else if matches!(
+                key.code,
+                KeyCode::Esc | KeyCode::Char('n') | KeyCode::Char('N')
+            ) {
+                app.info("nothing deleted");
+                Vec::new()
+            } else {
+                app.mode = Mode::Confirm(Confirm::Delete { target, impact });
+                Vec::new()
+            }
+        }
+    }
+}
+
+enum LineOutcome {
+    Editing,
+    Done,
+    Cancel,
+}
+
+/// A one-line input (command line, `/` filter): enough editing for short commands.
+fn line_edit(line: &mut String, key: KeyEvent) -> LineOutcome {
+    match key.code {
+        KeyCode::Enter => LineOutcome::Done,
+        KeyCode::Esc => LineOutcome::Cancel,
+        KeyCode::Backspace if line.is_empty() => LineOutcome::Cancel,
+        KeyCode::Backspace => {
+            line.pop();
+            LineOutcome::Editing
+        }
+        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            line.clear();
+            LineOutcome::Editing
+        }
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+            line.push(c);
+            LineOutcome::Editing
+        }
+        _ => LineOutcome::Editing,
+    }
+}
+
+pub fn save(app: &mut App) -> Effect {
+    Effect::Save {
+        expected: app.doc.revision,
+        snapshot: Box::new(app.doc.snapshot.clone()),
+        summary: app.doc.summary(),
+    }
+}
+
+fn saved(app: &mut App, result: Result<crate::core::store::Revision, SaveFailure>) -> Vec<Effect> {
+    match result {
+        Ok(rev) => {
+            let snap = app.doc.snapshot.clone();
+            app.doc.mark_saved(rev, snap);
+            app.info(format!("saved revision {rev} to {}", app.store_name));
+            if app.quit_after_save {
+                app.quit = true;
+                return vec![Effect::Quit];
+            }
+        }
+        Err(SaveFailure::Stale { found, recovery }) => {
+            app.quit_after_save = false;
+            let kept = match recovery {
+                Ok(p) => format!("your edits are kept in {}", p.display()),
+                Err(e) => format!(
+                    "the recovery copy failed too ({e}); your edits are still here, unsaved"
+                ),
+            };
+            app.error(format!(
+                "NOT saved: the store changed on disk (now revision {found}, you started from {}). \
+                 Nothing was overwritten; {kept}. :e! reloads the store.",
+                app.doc.revision
+            ));
+        }
+        Err(SaveFailure::Other(e)) => {
+            app.quit_after_save = false;
+            app.error(format!("NOT saved: {e}"));
+        }
+    }
+    Vec::new()
+}
+
+/// Runs a bound command in the current view.
+pub fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
+    match cmd {
+        Command::Quit => {
+            if app.doc.dirty() {
+                app.mode = Mode::Confirm(Confirm::Quit);
+                Vec::new()
+            } else {
+                app.quit = true;
+                vec![Effect::Quit]
+            }
+        }
+        Command::Save => {
+            if app.doc.dirty() || app.doc.revision == 0 {
+                vec![save(app)]
+            } else {
+                app.info("nothing to save");
+                Vec::new()
+            }
+        }
+        Command::Undo | Command::Redo => {
+            let what = if cmd == Command::Undo {
+                app.doc.undo()
+            } else {
+                app.doc.redo()
+            };
+            let word = if cmd == Command::Undo {
+                "undid"
+            } else {
+                "redid"
+            };
+            match what {
+                Some(w) => {
+                    app.info(format!("{word}: {w}"));
+                    cursor::clamp(app);
+                    vec![analyze(app)]
+                }
+                None => {
+                    app.info(format!(
+                        "nothing to {}",
+                        if cmd == Command::Undo { "undo" } else { "redo" }
+                    ));
+                    Vec::new()
+                }
+            }
+        }
+        Command::Help => {
+            app.mode = Mode::Help(0);
+            Vec::new()
+        }
+        Command::CommandLine => {
+            app.mode = Mode::Command(String::new());
+            Vec::new()
+        }
+        Command::Diagnostics => {
+            if app.diagnostics_open && app.focus == Focus::Diagnostics {
+                app.diagnostics_open = false;
+                app.focus = Focus::Main;
+            } else {
+                app.diagnostics_open = true;
+                app.focus = Focus::Diagnostics;
+            }
+            Vec::new()
+        }
+        Command::View(n) => {
+            if let Some(v) = View::from_number(n) {
+                app.view = v;
+                if app.focus != Focus::Diagnostics {
+                    app.focus = Focus::Main;
+                }
+            }
+            Vec::new()
+        }
+        Command::Up
+        | Command::Down
+        | Command::PageUp
+        | Command::PageDown
+        | Command::Top
+        | Command::Bottom => {
+            cursor::move_cursor(app, cmd);
+            Vec::new()
+        }
+        Command::FocusNext | Command::FocusPrev => {
+            cursor::cycle_focus(app, cmd == Command::FocusNext);
+            Vec::new()
+        }
+        Command::Open => {
+            if app.focus == Focus::Diagnostics {
+                flows::jump_to_diagnostic(app);
+            } else if cursor::has_children(app.view) && app.focus == Focus::Main {
+                app.focus = Focus::Children;
+            }
+            Vec::new()
+        }
+        Command::Add | Command::AddChild => flows::open_add(app),
+        Command::Edit => flows::open_edit(app),
+        Command::Duplicate => match cursor::selected_target(app) {
+            Some(t) => {
+                let what = format!("duplicate {}", t.describe(&app.doc.snapshot));
+                let mut copy = None;
+                let fx = edit(app, &what, |s| copy = edit::duplicate(s, t));
+                if let Some(c) = copy {
+                    cursor::select(app, c);
+                    app.info(format!("{what}: done"));
+                }
+                fx
+            }
+            None => Vec::new(),
+        },
+        Command::Delete => flows::ask_delete(app),
+        Command::Assign => flows::toggle_assign(app),
+        Command::Find => {
+            app.mode = Mode::Find(app.table_find.clone());
+            Vec::new()
+        }
+        Command::ExemptNext | Command::ExemptPrev => {
+            flows::cycle_exempt(app, cmd == Command::ExemptNext)
+        }
+        Command::ProfileNext | Command::ProfilePrev => {
+            flows::cycle_profile(app, cmd == Command::ProfileNext)
+        }
+        Command::EditPacket => {
+            app.mode = Mode::Packet;
+            Vec::new()
+        }
+        Command::Preset(n) => {
+            flows::preset(app, n);
+            Vec::new()
+        }
+        Command::EditHost => {
+            let mut f = objects::host(&app.doc.snapshot);
+            f.validate(&app.doc.snapshot.host);
+            app.mode = Mode::Form(Box::new(f));
+            Vec::new()
+        }
+    }
+}
+
+/// When the loop should wake up even without input (the debounced re-check).
+pub fn next_deadline(app: &App) -> Option<Instant> {
+    app.recheck_due
+}

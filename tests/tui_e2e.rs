@@ -1,0 +1,154 @@
+//! End to end: the real binary in a real terminal (tmux `send-keys` / `capture-pane`) on a
+//! copy of the KB 813878 sample store. View 4 shows the kerberos exemption on winxp-sp1;
+//! NoDefaultExempt 1 removes it; a rule added through the form is saved and `ipsedit show
+//! --json` has it. Skips, saying why, when tmux is not installed.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.run(&["send-keys", "-t", "e2e", k]);
+            // One key at a time, as a person types: each is its own event.
+            std::thread::sleep(Duration::from_millis(40));
+        }
+    }
+
+    fn text(&self, text: &str) {
+        self.run(&["send-keys", "-t", "e2e", "-l", text]);
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "e2e"])
+    }
+
+    /// Waits until the screen satisfies `ok`; panics with the screen otherwise.
+    fn wait(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if ok(&s) {
+                return s;
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                panic!("timed out waiting for {what}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        // Only this test's own server (its private socket), never anyone else's.
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("sample store") {
+        let e = e.expect("entry");
+        if e.path().is_file() {
+            std::fs::copy(e.path(), to.join(e.file_name())).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn kerberos_row_goes_with_no_default_exempt_1_and_a_form_rule_is_saved() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIPPED tui_e2e: tmux is not installed (apt-get install tmux to run it)");
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = tmp.path().join("kb813878");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/kb813878"),
+        &store,
+    );
+    let bin = env!("CARGO_BIN_EXE_ipsedit");
+    let tmux = Tmux {
+        socket: format!("ipsedit-e2e-{}", std::process::id()),
+    };
+    let cmd = format!(
+        "env LANG=C.UTF-8 TERM=xterm-256color {bin} --store {} ; sleep 5",
+        store.display()
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        &cmd,
+    ]);
+    tmux.wait("the policies view", |s| s.contains("Block UDP 1434 Filter"));
+
+    tmux.keys(&["4"]);
+    let s = tmux.wait("the effective table", |s| s.contains("weight"));
+    assert!(s.contains("winxp-sp1"), "{s}");
+    assert!(
+        s.lines()
+            .any(|l| l.contains("exempt") && l.contains("88") && l.contains("kerberos")),
+        "a kerberos exemption row for source port 88:\n{s}"
+    );
+
+    // View 6 stores NoDefaultExempt: absent -> 0 -> 1.
+    tmux.keys(&["6", "]", "]", "4"]);
+    let s = tmux.wait("the table with NoDefaultExempt 1", |s| {
+        s.contains("NoDefaultExempt 1 (configured)") && s.contains("weight")
+    });
+    assert!(!s.contains("kerberos"), "kerberos rows are gone:\n{s}");
+
+    tmux.keys(&["1", "Tab", "a"]);
+    tmux.wait("the rule form", |s| s.contains("Add rule"));
+    tmux.text("Allow web from e2e");
+    tmux.keys(&["Enter"]);
+    tmux.wait("the new rule", |s| {
+        s.contains("Allow web from e2e") && !s.contains("Add rule")
+    });
+    tmux.keys(&["C-s"]);
+    tmux.wait("the save message", |s| s.contains("saved revision"));
+    tmux.keys(&["q"]);
+    tmux.wait("the program to exit", |s| !s.contains("ipsedit  store"));
+
+    let out = Command::new(bin)
+        .args(["--store", &store.display().to_string(), "show", "--json"])
+        .output()
+        .expect("show runs");
+    let json = String::from_utf8_lossy(&out.stdout);
+    assert!(json.contains("Allow web from e2e"), "{json}");
+    let config = Command::new(bin)
+        .args(["--store", &store.display().to_string(), "config", "show"])
+        .output()
+        .expect("config runs");
+    let config = String::from_utf8_lossy(&config.stdout);
+    assert!(
+        config
+            .lines()
+            .any(|l| l.starts_with("NoDefaultExempt") && l.trim_end().ends_with('1')),
+        "{config}"
+    );
+}
