@@ -17,6 +17,7 @@ mod dynamic;
 pub mod export;
 mod lexer;
 mod lookup;
+mod methods;
 mod params;
 mod show;
 mod static_add;
