@@ -21,6 +21,20 @@ pub struct Args {
     pub args: Vec<String>,
 }
 
+const USAGE: &str = "\
+ipsedit netsh -f FILE [--continue-on-error] [--dry-run]
+ipsedit netsh ipsec static|dynamic COMMAND…
+
+Runs netsh ipsec commands (Windows Server 2003 syntax) against the store:
+  static  add|set|delete|show  policy, filterlist, filter, filteraction, rule
+          set defaultrule, set store, delete all, show all|store
+  dynamic set config ipsecexempt|bootmode|bootexemptions value=…, show config
+A script is one transaction: an error on any line applies nothing (exit 2).
+--continue-on-error applies every valid line and reports each failing one
+(exit 1 when any failed). Lines may start with `netsh`; `pushd ipsec static`,
+`popd`, comments (#, rem, :), CRLF and UTF-16 (Notepad \"Unicode\") are fine.
+";
+
 fn take_flag(args: &mut Vec<String>, flags: &[&str]) -> bool {
     let before = args.len();
     args.retain(|a| !flags.iter().any(|f| a.eq_ignore_ascii_case(f)));
@@ -31,6 +45,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
     let mut args = a.args;
     let dry_run = take_flag(&mut args, &["--dry-run"]) || ctx.dry_run;
     let keep_going = take_flag(&mut args, &["--continue-on-error", "-continue-on-error"]);
+    if matches!(args.as_slice(), [h] if ["-h", "--help", "help", "/?", "?"].contains(&h.as_str())) {
+        print!("{USAGE}");
+        return Ok(());
+    }
     if args.is_empty() {
         return Err(CliError::Invalid(
             "netsh: no arguments; give -f FILE (a netsh script) or a command such as \
