@@ -8,14 +8,17 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::core::model::Snapshot;
-use crate::core::store::{FileStore, Loaded, Store, StoreError};
+use crate::core::store::{FileStore, Loaded, MemoryStore, Store, StoreError};
 
 pub mod admin;
 pub mod check;
 pub mod config;
 pub mod context;
 pub mod explain;
+pub mod export;
 pub mod ipseccmd;
+pub mod netdiag;
+pub mod netsh;
 pub mod reach;
 pub mod show;
 pub mod table;
@@ -37,6 +40,11 @@ pub struct Cli {
     /// Print what would change, change nothing.
     #[arg(long, global = true)]
     pub dry_run: bool,
+    /// Inspect a file: a netsh script, an ipseccmd script or a store directory, loaded
+    /// into a scratch in-memory store (nothing is saved). With an explicit --store DIR the
+    /// loaded policy is saved there first, and the command then works on DIR.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub from: Option<PathBuf>,
     /// TUI colour theme (default, light, high-contrast, monochrome or a themes/*.ron file).
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
@@ -76,6 +84,14 @@ pub enum Command {
     Check(check::Args),
     /// What can reach a header space, and through which row.
     Reach(reach::Args),
+    /// Run netsh ipsec commands: `-f FILE [--continue-on-error]`, or one command
+    /// (`ipsec static add policy name=X`).
+    #[command(disable_help_flag = true)]
+    Netsh(netsh::Args),
+    /// Write a script that recreates the store (or one policy): netsh or ipseccmd.
+    Export(export::Args),
+    /// The `netdiag /test:ipsec /debug` report of the assigned policy.
+    Netdiag(netdiag::Args),
 }
 
 /// A CLI failure, mapped to the exit code.
@@ -188,10 +204,12 @@ pub fn default_store_dir() -> PathBuf {
 
 /// Runs the parsed command line; `tui` opens the terminal UI.
 pub fn run(cli: Cli, tui: impl FnOnce(Ctx, Option<String>) -> Result<(), CliError>) -> ExitCode {
-    let dir = cli.store.clone().unwrap_or_else(default_store_dir);
-    let ctx = Ctx {
-        store: Box::new(FileStore::open(dir)),
-        dry_run: cli.dry_run,
+    let ctx = match open_store(&cli) {
+        Ok(store) => Ctx {
+            store,
+            dry_run: cli.dry_run,
+        },
+        Err(e) => return fail(e),
     };
     let result = match cli.command {
         None | Some(Command::Tui) => tui(ctx, cli.theme),
@@ -208,15 +226,67 @@ pub fn run(cli: Cli, tui: impl FnOnce(Ctx, Option<String>) -> Result<(), CliErro
         Some(Command::Explain(a)) => explain::run(&ctx, a),
         Some(Command::Check(a)) => check::run(&ctx, a),
         Some(Command::Reach(a)) => reach::run(&ctx, a),
+        Some(Command::Netsh(a)) => netsh::run(&ctx, a),
+        Some(Command::Export(a)) => export::run(&ctx, a),
+        Some(Command::Netdiag(a)) => netdiag::run(&ctx, a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            match &e {
-                CliError::Invalid(m) | CliError::Failed(m) => eprintln!("ipsedit: {m}"),
-                CliError::Silent => {}
+        Err(e) => fail(e),
+    }
+}
+
+fn fail(e: CliError) -> ExitCode {
+    match &e {
+        CliError::Invalid(m) | CliError::Failed(m) => eprintln!("ipsedit: {m}"),
+        CliError::Silent => {}
+    }
+    ExitCode::from(e.exit_code())
+}
+
+/// The store a command works on: the file store, or for `--from FILE` a scratch memory
+/// store holding the file's policy (saved into `--store DIR` first when one is given on
+/// the command line; IPSEDIT_STORE alone does not count, so a scratch look never writes
+/// to the everyday store).
+fn open_store(cli: &Cli) -> Result<Box<dyn Store>, CliError> {
+    let Some(from) = &cli.from else {
+        let dir = cli.store.clone().unwrap_or_else(default_store_dir);
+        return Ok(Box::new(FileStore::open(dir)));
+    };
+    let snapshot = netsh::load_from(from)?;
+    let from_env = std::env::var_os("IPSEDIT_STORE").map(PathBuf::from);
+    match cli.store.clone().filter(|s| Some(s) != from_env.as_ref()) {
+        None => Ok(Box::new(MemoryStore::named(
+            from.display().to_string(),
+            snapshot,
+        ))),
+        Some(dir) => {
+            let store = FileStore::open(dir);
+            let loaded = store.load()?;
+            if cli.dry_run {
+                eprintln!(
+                    "dry run: would save {} into {}",
+                    from.display(),
+                    store.describe()
+                );
+                return Ok(Box::new(MemoryStore::named(
+                    from.display().to_string(),
+                    snapshot,
+                )));
             }
-            ExitCode::from(e.exit_code())
+            if loaded.snapshot != snapshot {
+                let rev = store.save(
+                    loaded.revision,
+                    &snapshot,
+                    &format!("loaded from {}", from.display()),
+                )?;
+                eprintln!(
+                    "saved {} into {} as revision {rev}",
+                    from.display(),
+                    store.describe()
+                );
+            }
+            Ok(Box::new(store))
         }
     }
 }

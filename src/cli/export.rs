@@ -1,0 +1,56 @@
+//! `ipsedit export netsh|ipseccmd [--policy NAME]`: a script that recreates the store (or
+//! one policy with the filter lists and actions it uses). The script goes to stdout;
+//! what the format cannot say goes to stderr.
+
+use clap::ValueEnum;
+
+use super::{CliError, Ctx};
+use crate::core::interchange::{export_ipseccmd, netsh};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A `netsh -f` script (Windows Server 2003); recreates the store exactly.
+    Netsh,
+    /// ipseccmd command lines (XP SP2 Support Tools), where ipseccmd can express it.
+    Ipseccmd,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// netsh or ipseccmd.
+    #[arg(value_enum)]
+    pub format: Format,
+    /// Export only this policy, with the filter lists and filter actions its rules use.
+    #[arg(long, value_name = "NAME")]
+    pub policy: Option<String>,
+}
+
+pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
+    let snap = ctx.snapshot()?;
+    let (script, warnings) = match a.format {
+        Format::Netsh => {
+            let e = netsh::export_script(&snap, a.policy.as_deref()).map_err(|e| match e {
+                netsh::ExportError::NoSuchPolicy(n) => CliError::Invalid(format!(
+                    "no policy named '{n}'; the store has: {}",
+                    super::admin::name_list(snap.policies.iter().map(|p| p.name.as_str()))
+                )),
+                netsh::ExportError::Inexpressible(m) => CliError::Failed(m),
+            })?;
+            (e.script, e.warnings)
+        }
+        Format::Ipseccmd => {
+            let e = export_ipseccmd::export(&snap, a.policy.as_deref()).map_err(|n| {
+                CliError::Invalid(format!(
+                    "no policy named '{n}'; the store has: {}",
+                    super::admin::name_list(snap.policies.iter().map(|p| p.name.as_str()))
+                ))
+            })?;
+            (e.script, e.lost)
+        }
+    };
+    print!("{script}");
+    for w in warnings {
+        eprintln!("ipsedit: export: {w}");
+    }
+    Ok(())
+}

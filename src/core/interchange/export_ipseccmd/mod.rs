@@ -1,0 +1,8 @@
+//! ipseccmd output: `script` writes command lines that rebuild a store; `listing` prints
+//! the active filters as `ipseccmd show filters` would, exemptions included and marked.
+
+mod listing;
+mod script;
+
+pub use listing::show_filters;
+pub use script::{IpseccmdExport, export, spec};
