@@ -102,13 +102,13 @@ fn explain_json_and_refusals() {
     assert!(err.contains("\"winxp-sp9\""), "{err}");
     let (code, _, err) = run(&["table", "--me", "10.10.1/24"]);
     assert_eq!(code, 2);
-    assert!(err.contains("\"10.10.1/24\""), "{err}");
+    assert!(err.contains("'10.10.1/24'"), "{err}");
     let (code, _, err) = run(&["table", "--no-default-exempt", "yes"]);
     assert_eq!(code, 2);
-    assert!(err.contains("\"yes\""), "{err}");
+    assert!(err.contains("'yes'"), "{err}");
     let (code, _, err) = run(&["table", "--policy", "Nope"]);
     assert_eq!(code, 2);
-    assert!(err.contains("no policy named \"Nope\""), "{err}");
+    assert!(err.contains("no policy named 'Nope'"), "{err}");
 }
 
 #[test]

@@ -2,10 +2,10 @@
 //! `[--policy NAME] [--os PROFILE] [--no-default-exempt 0|1|2|3|default] [--me CIDR[,CIDR…]]`.
 //! They override the stored host context for one call; the store is never changed.
 
-use std::net::Ipv4Addr;
-
 use super::CliError;
-use crate::core::model::{HostContext, Id, Interface, OsProfile, Snapshot};
+use super::admin::name_list;
+use super::config::{parse_interfaces, parse_no_default_exempt};
+use crate::core::model::{HostContext, Id, OsProfile, Snapshot};
 
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ContextArgs {
@@ -36,16 +36,7 @@ impl ContextArgs {
             })?;
         }
         if let Some(v) = &self.no_default_exempt {
-            host.no_default_exempt = if v.eq_ignore_ascii_case("default") {
-                None
-            } else {
-                Some(v.trim().parse::<u32>().map_err(|_| {
-                    CliError::Invalid(format!(
-                        "--no-default-exempt {v:?} is not a value: use 0, 1, 2, 3 or default \
-                         (the value is absent)"
-                    ))
-                })?)
-            };
+            host.no_default_exempt = parse_no_default_exempt(v)?;
         }
         if let Some(me) = &self.me {
             host.interfaces = parse_interfaces(me)?;
@@ -55,14 +46,9 @@ impl ContextArgs {
             Some(name) => Some(
                 s.policy_named(name)
                     .ok_or_else(|| {
-                        let names: Vec<&str> = s.policies.iter().map(|p| p.name.as_str()).collect();
                         CliError::Invalid(format!(
-                            "no policy named {name:?}; the store has: {}",
-                            if names.is_empty() {
-                                "no policies".to_string()
-                            } else {
-                                names.join(", ")
-                            }
+                            "no policy named '{name}'; the store has: {}",
+                            name_list(s.policies.iter().map(|p| p.name.as_str()))
                         ))
                     })?
                     .id,
@@ -70,33 +56,6 @@ impl ContextArgs {
         };
         Ok((policy, host))
     }
-}
-
-/// `10.10.1.2/24,192.168.1.1` (a bare address is a /32: no subnet broadcast).
-pub fn parse_interfaces(text: &str) -> Result<Vec<Interface>, CliError> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(|t| {
-            let bad = || {
-                CliError::Invalid(format!(
-                    "--me {t:?} is not an address: write ADDR/PREFIX (10.10.1.2/24), \
-                     several separated by commas"
-                ))
-            };
-            let (a, p) = match t.split_once('/') {
-                Some((a, p)) => (
-                    a,
-                    p.parse::<u8>().ok().filter(|p| *p <= 32).ok_or_else(bad)?,
-                ),
-                None => (t, 32),
-            };
-            Ok(Interface {
-                addr: a.parse::<Ipv4Addr>().map_err(|_| bad())?,
-                prefix: p,
-            })
-        })
-        .collect()
 }
 
 /// Prints `value` as pretty JSON.

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::{CliError, Ctx};
 use crate::core::interchange::ipseccmd::{self, split_command_line, strip_program_name};
+use crate::core::interchange::is_script_comment;
 use crate::core::model::Snapshot;
 
 #[derive(Debug, clap::Args)]
@@ -85,27 +86,32 @@ fn apply_file(ctx: &Ctx, dry_run: bool, tool: &str, path: &Path) -> Result<(), C
     let text = read_script(path)?;
     let summary = format!("{tool} -file {}", path.display());
     ctx.modify_as(&summary, dry_run, |snap| {
-        let mut out = Vec::new();
-        for (i, raw) in text.lines().enumerate() {
-            let n = i + 1;
-            let line = raw.trim();
-            if line.is_empty() || is_comment(line) {
-                continue;
-            }
-            let words = split_command_line(line);
-            let words = strip_program_name(&words);
-            if words.is_empty() {
-                continue;
-            }
-            out.extend(apply_line(snap, tool, words, Some((path, n)))?);
-        }
-        Ok(out)
+        apply_script(snap, tool, path, &text)
     })
 }
 
-fn is_comment(line: &str) -> bool {
-    let lower = line.to_ascii_lowercase();
-    line.starts_with('#') || line.starts_with("::") || lower == "rem" || lower.starts_with("rem ")
+/// Applies every command line of a script to `snap`, stopping at the first bad line (the
+/// caller discards `snap` then: a script is one transaction). Returns the change lines.
+pub fn apply_script(
+    snap: &mut Snapshot,
+    tool: &str,
+    path: &Path,
+    text: &str,
+) -> Result<Vec<String>, CliError> {
+    let mut out = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || is_script_comment(line) {
+            continue;
+        }
+        let words = split_command_line(line);
+        let words = strip_program_name(&words);
+        if words.is_empty() {
+            continue;
+        }
+        out.extend(apply_line(snap, tool, words, Some((path, i + 1)))?);
+    }
+    Ok(out)
 }
 
 /// Reads a script: UTF-8 (with or without BOM) or UTF-16LE with BOM, as Notepad saves.
@@ -178,13 +184,5 @@ mod tests {
         assert_eq!(decode_text(b"\xEF\xBB\xBFx").as_deref(), Ok("x"));
         assert!(decode_text(b"\xFF\xFEa").is_err());
         assert!(decode_text(b"a\xC3").is_err());
-    }
-
-    #[test]
-    fn comments() {
-        assert!(is_comment("# x"));
-        assert!(is_comment("REM block slammer"));
-        assert!(is_comment(":: x"));
-        assert!(!is_comment("remove"));
     }
 }

@@ -1,7 +1,7 @@
 //! `ipsedit netdiag [--me CIDR,…]`: what `netdiag /test:ipsec /debug` prints for the
 //! assigned policy on this host (KB 813878's verification step).
 
-use super::context::parse_interfaces;
+use super::config::parse_interfaces;
 use super::{CliError, Ctx};
 use crate::core::interchange::netdiag;
 

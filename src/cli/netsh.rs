@@ -185,15 +185,10 @@ pub enum Source {
 pub fn detect(text: &str) -> Option<Source> {
     for raw in text.lines() {
         let line = raw.trim();
-        let lower = line.to_ascii_lowercase();
-        if line.is_empty()
-            || line.starts_with('#')
-            || line.starts_with(':')
-            || lower == "rem"
-            || lower.starts_with("rem ")
-        {
+        if line.is_empty() || crate::core::interchange::is_script_comment(line) {
             continue;
         }
+        let lower = line.to_ascii_lowercase();
         let first = lower.split_whitespace().next().unwrap_or("");
         let first = first.rsplit(['\\', '/']).next().unwrap_or(first);
         return match first {
@@ -232,7 +227,7 @@ pub fn load_from(path: &Path) -> Result<Snapshot, CliError> {
     let source = path.display().to_string();
     match detect(&text) {
         Some(Source::Netsh) => load_script(&source, &text),
-        Some(Source::Ipseccmd) => load_ipseccmd(&source, &text),
+        Some(Source::Ipseccmd) => load_ipseccmd(path, &text),
         _ => Err(CliError::Invalid(format!(
             "{source}: cannot tell what this file is: --from takes a netsh script (lines like \
              `netsh ipsec static add policy …`), an ipseccmd script (lines like `ipseccmd -w \
@@ -241,28 +236,9 @@ pub fn load_from(path: &Path) -> Result<Snapshot, CliError> {
     }
 }
 
-fn load_ipseccmd(source: &str, text: &str) -> Result<Snapshot, CliError> {
-    use crate::core::interchange::ipseccmd::{apply, split_command_line, strip_program_name};
+fn load_ipseccmd(path: &Path, text: &str) -> Result<Snapshot, CliError> {
     let mut snap = Snapshot::default();
-    for (i, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        let lower = line.to_ascii_lowercase();
-        if line.is_empty()
-            || line.starts_with('#')
-            || line.starts_with("::")
-            || lower == "rem"
-            || lower.starts_with("rem ")
-        {
-            continue;
-        }
-        let words = split_command_line(line);
-        let words = strip_program_name(&words);
-        if words.is_empty() {
-            continue;
-        }
-        apply(&mut snap, words)
-            .map_err(|e| CliError::Invalid(format!("{source}:{}: ipseccmd: {e}", i + 1)))?;
-    }
+    super::ipseccmd::apply_script(&mut snap, "ipseccmd", path, text)?;
     Ok(snap)
 }
 

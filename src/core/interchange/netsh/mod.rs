@@ -221,11 +221,6 @@ enum LineResult {
     Stop,
 }
 
-fn is_comment(line: &str) -> bool {
-    let first = line.split_whitespace().next().unwrap_or("");
-    line.starts_with('#') || line.starts_with(':') || first.eq_ignore_ascii_case("rem")
-}
-
 fn run_line(
     snap: &mut Snapshot,
     cx: &mut Context,
@@ -240,7 +235,7 @@ fn run_line(
     if directive::strip(trimmed).is_some() {
         return directive::apply(snap, line, n).map(|d| LineResult::Done(Some(d)));
     }
-    if is_comment(trimmed) {
+    if super::is_script_comment(trimmed) {
         return Ok(LineResult::Done(None));
     }
     let args = lexer::split(line, n)?;
