@@ -530,3 +530,29 @@ fn a_damaged_store_is_named_and_never_overwritten() {
     ipsedit(dir.path(), &["restore", "1"]).ok();
     assert_eq!(show_json(dir.path())["assigned"], "Block UDP 1434 Filter");
 }
+
+#[test]
+fn show_format_ipseccmd_lists_exemptions_then_filters_in_table_order() {
+    let sample = common::samples().join("kb813878");
+    let r = common::ipsedit_in(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
+        &sample,
+        &[
+            "--from",
+            sample.to_str().unwrap(),
+            "show",
+            "--format",
+            "ipseccmd",
+        ],
+    );
+    r.ok();
+    let heads: Vec<&str> = r.stdout.lines().filter(|l| l.starts_with('[')).collect();
+    assert_eq!(heads.len(), 21, "{}", r.stdout);
+    assert_eq!(heads[0], "[  0] EXEMPT kerberos  outbound PERMIT");
+    assert_eq!(heads[18], "[ 18] EXEMPT ipv6  both PERMIT");
+    assert_eq!(heads[19], "[ 19] weight 261  inbound BLOCK");
+    assert_eq!(heads[20], "[ 20] weight 261  outbound BLOCK");
+    let r = ipsedit(&sample, &["show", "--format", "xml"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("'xml'"), "{}", r.stderr);
+}

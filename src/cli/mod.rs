@@ -290,3 +290,12 @@ fn open_store(cli: &Cli) -> Result<Box<dyn Store>, CliError> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

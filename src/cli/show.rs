@@ -4,6 +4,8 @@
 use serde_json::{Value, json};
 
 use super::{CliError, Ctx};
+use crate::core::engine::EffectiveTable;
+use crate::core::interchange::export_ipseccmd::show_filters;
 use crate::core::model::{
     Address, AuthMethod, Behavior, DynamicRule, Filter, FilterAction, Policy, Snapshot,
 };
@@ -11,15 +13,40 @@ use crate::core::model::{
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Show only this policy.
-    pub policy: Option<String>,
+    #[arg(value_name = "POLICY")]
+    pub name: Option<String>,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
+    /// `tree` (the default) or `ipseccmd`: an `ipseccmd show filters` style listing of the
+    /// active filters in evaluation order, exemptions included and marked.
+    #[arg(long, value_name = "tree|ipseccmd", default_value = "tree")]
+    pub format: String,
+    #[command(flatten)]
+    pub context: super::context::ContextArgs,
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
     let snap = ctx.snapshot()?;
-    let policies: Vec<&Policy> = match &a.policy {
+    match a.format.to_ascii_lowercase().as_str() {
+        "tree" => {}
+        "ipseccmd" => {
+            let mut context = a.context.clone();
+            if context.policy.is_none() {
+                context.policy = a.name.clone();
+            }
+            let (policy, host) = context.resolve(&snap)?;
+            let table = EffectiveTable::build(&snap, policy, &host);
+            print!("{}", show_filters(&table));
+            return Ok(());
+        }
+        other => {
+            return Err(CliError::Invalid(format!(
+                "unknown --format '{other}': use tree or ipseccmd"
+            )));
+        }
+    }
+    let policies: Vec<&Policy> = match &a.name {
         Some(name) => vec![snap.policy_named(name).ok_or_else(|| {
             CliError::Invalid(format!(
                 "no policy named '{name}'; the store has: {}",
@@ -31,7 +58,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
     if a.json {
         println!("{:#}", to_json(&snap, &policies));
     } else {
-        print!("{}", render(&snap, &policies, a.policy.is_none()));
+        print!("{}", render(&snap, &policies, a.name.is_none()));
     }
     Ok(())
 }

@@ -90,7 +90,7 @@ pub fn show_filters(table: &EffectiveTable) -> String {
         let _ = writeln!(
             s,
             "[{:>3}] {tag}  {} {}",
-            r.index + 1,
+            r.index,
             r.direction.word(),
             action(r)
         );
