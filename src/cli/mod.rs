@@ -181,7 +181,15 @@ impl Ctx {
         for c in &changes {
             println!("{c}");
         }
-        println!("saved revision {rev}");
+        if self.store.is_scratch() {
+            println!(
+                "changed the scratch copy of {} only (revision {rev}); nothing was written: \
+                 add --store DIR to keep it",
+                self.store.describe()
+            );
+        } else {
+            println!("saved revision {rev}");
+        }
         Ok(())
     }
 }

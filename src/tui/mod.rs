@@ -43,7 +43,11 @@ pub fn run(ctx: Ctx, theme: Option<String>) -> Result<(), CliError> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = Theme::select(theme.as_deref(), no_color).map_err(CliError::Invalid)?;
     let loaded = ctx.store.load()?;
-    let name = store_name(&ctx.store.describe());
+    let mut name = store_name(&ctx.store.describe());
+    if ctx.store.is_scratch() {
+        // Saves stay in memory: say so where the admin looks first.
+        name.push_str(" (scratch)");
+    }
     let mut app = App::new(loaded.snapshot, loaded.revision, name, theme);
     app.looks.unicode = utf8_locale();
     let mut rt = Runtime::with_worker(ctx.store);

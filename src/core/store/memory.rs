@@ -126,4 +126,8 @@ impl Store for MemoryStore {
     fn describe(&self) -> String {
         self.name.clone()
     }
+
+    fn is_scratch(&self) -> bool {
+        true
+    }
 }

@@ -144,6 +144,11 @@ pub trait Store {
     }
     /// A short human name of where the store is ("kb813878", "/path/to/store").
     fn describe(&self) -> String;
+    /// True when saves last only as long as the process (a scratch session on a file
+    /// someone handed you): front ends say so, so nobody believes their edits are kept.
+    fn is_scratch(&self) -> bool {
+        false
+    }
 }
 
 fn unix_now() -> u64 {
