@@ -348,7 +348,10 @@ fn huge_file_is_refused_without_reading_it() {
         }
         other => panic!("expected TooLarge, got {other:?}"),
     }
-    assert!(store.save(0, &Snapshot::default(), "no").is_err());
+    assert!(matches!(
+        store.save(0, &Snapshot::default(), "no"),
+        Err(StoreError::TooLarge { .. })
+    ));
     assert_eq!(
         fs::metadata(store.current_path()).expect("meta").len(),
         MAX_FILE_BYTES + 1
@@ -450,7 +453,7 @@ fn restore_works_when_the_current_file_is_broken_and_keeps_it() {
             .expect("save");
     }
     fs::write(store.current_path(), "(format: 1, revision: ").expect("break");
-    assert!(store.load().is_err());
+    assert!(matches!(store.load(), Err(StoreError::Malformed { .. })));
     // History still lists what can be restored.
     let listed: Vec<u64> = store
         .history()

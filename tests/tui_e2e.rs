@@ -76,6 +76,11 @@ fn copy_dir(from: &Path, to: &Path) {
 #[test]
 fn kerberos_row_goes_with_no_default_exempt_1_and_a_form_rule_is_saved() {
     if Command::new("tmux").arg("-V").output().is_err() {
+        // CI installs tmux (.ci/run), so there a missing tmux is a failure, not a skip.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "tui_e2e needs tmux in CI: .ci/run should have installed it"
+        );
         eprintln!("SKIPPED tui_e2e: tmux is not installed (apt-get install tmux to run it)");
         return;
     }

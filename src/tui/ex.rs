@@ -22,7 +22,9 @@ pub fn run(app: &mut App, line: &str) -> Vec<Effect> {
     };
     match cmd {
         "" => Vec::new(),
-        "w" | "write" => vec![save(app)],
+        // Same rule as Ctrl-s: an unchanged document is not saved again, so repeated `:w`
+        // cannot push real revisions out of the 20 the store keeps.
+        "w" | "write" => run_command(app, Command::Save),
         "q" | "quit" => run_command(app, Command::Quit),
         "q!" | "quit!" => {
             app.quit = true;
@@ -35,8 +37,13 @@ pub fn run(app: &mut App, line: &str) -> Vec<Effect> {
             fx
         }
         "wq" | "x" => {
-            app.quit_after_save = true;
-            vec![save(app)]
+            if app.doc.dirty() || app.doc.revision == 0 {
+                app.quit_after_save = true;
+                vec![save(app)]
+            } else {
+                app.quit = true;
+                vec![Effect::Quit]
+            }
         }
         "e!" | "reload" => vec![Effect::Reload],
         "assign" => assign(app, arg),

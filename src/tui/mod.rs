@@ -28,6 +28,8 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{self, Event, KeyEventKind};
 
+use std::panic::{self, AssertUnwindSafe};
+
 use crate::cli::{CliError, Ctx};
 use action::Action;
 use app::App;
@@ -52,7 +54,21 @@ pub fn run(ctx: Ctx, theme: Option<String>) -> Result<(), CliError> {
     app.looks.unicode = utf8_locale();
     let mut rt = Runtime::with_worker(ctx.store);
     signals::install();
-    let result = event_loop(&mut app, &mut rt);
+    // A bug must not cost the admin their edits: the guard restores the terminal while the
+    // panic unwinds, then the unsaved snapshot goes to a recovery file like on a hang-up.
+    let result = match panic::catch_unwind(AssertUnwindSafe(|| event_loop(&mut app, &mut rt))) {
+        Ok(r) => r,
+        Err(_) => {
+            let _ = panic::catch_unwind(AssertUnwindSafe(|| {
+                runtime::dispatch(&mut app, &mut rt, Action::Hangup("a crash".into()))
+            }));
+            Err(CliError::Failed(
+                "ipsedit stopped on an internal error (a bug: please report the message above); \
+                 the store was not changed"
+                    .into(),
+            ))
+        }
+    };
     // The guard inside event_loop has restored the terminal by now: safe to print.
     for p in &rt.recovered {
         eprintln!("ipsedit: unsaved edits were written to {}", p.display());

@@ -284,14 +284,26 @@ fn words(text: &str) -> impl Iterator<Item = &str> {
         .filter(|w| !w.is_empty())
 }
 
+/// `s` without `prefix` (ASCII, any case). `get` keeps a non-ASCII character that
+/// straddles the prefix length from panicking: such text simply does not match.
 fn strip_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    (s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix))
-        .then(|| &s[prefix.len()..])
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| s.get(prefix.len()..))
+        .flatten()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strip_ci_on_non_ascii() {
+        assert_eq!(strip_ci("abcé", "cert:"), None);
+        assert_eq!(strip_ci("cédé", "cert:"), None);
+        assert_eq!(strip_ci("CERT:é", "cert:"), Some("é"));
+        assert_eq!(strip_ci("ab", "cert:"), None);
+    }
 
     #[test]
     fn addresses() {

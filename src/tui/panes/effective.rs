@@ -45,7 +45,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let (rows, line) = rows_with_diff(app);
     frame.render_widget(Paragraph::new(line), summary);
     let focused = app.focus != Focus::Diagnostics;
-    let selected = (focused && !rows.is_empty()).then_some(app.sel.table_row.min(rows.len() - 1));
+    // `then`, not `then_some`: the argument must not be computed for an empty table.
+    let selected = (focused && !rows.is_empty()).then(|| app.sel.table_row.min(rows.len() - 1));
     render_table(frame, table, app, &rows, selected, Role::Selected);
     if let Some(i) = selected
         && let Some((r, _)) = rows.get(i)
