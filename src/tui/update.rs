@@ -361,7 +361,29 @@ pub fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
         | Command::PageDown
         | Command::Top
         | Command::Bottom => {
+            let before = app.sel.diagnostic;
             cursor::move_cursor(app, cmd);
+            if app.sel.diagnostic != before {
+                app.detail_scroll = 0;
+            }
+            Vec::new()
+        }
+        Command::ScrollDown | Command::ScrollUp => {
+            let down = cmd == Command::ScrollDown;
+            let step = |v: u16, limit: u16| {
+                if down {
+                    (v + 1).min(limit)
+                } else {
+                    v.min(limit).saturating_sub(1)
+                }
+            };
+            if app.focus == Focus::Diagnostics && app.diagnostics_open {
+                let limit = crate::tui::panes::diagnostics::scroll_limit(app);
+                app.detail_scroll = step(app.detail_scroll, limit);
+            } else if app.view == View::Lab {
+                let limit = crate::tui::panes::lab::scroll_limit(app);
+                app.lab.scroll = step(app.lab.scroll, limit);
+            }
             Vec::new()
         }
         Command::FocusNext | Command::FocusPrev => {

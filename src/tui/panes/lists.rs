@@ -16,7 +16,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let left_w = (area.width / 3).clamp(20, 36);
     let [left, right] =
         Layout::horizontal([Constraint::Length(left_w), Constraint::Min(20)]).areas(area);
-    let used_h = (right.height / 3).max(4);
+    // The filters keep a border, their header and one row however short the terminal.
+    let used_h = (right.height / 3)
+        .max(4)
+        .min(right.height.saturating_sub(4));
     let [filters, used] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(used_h)]).areas(right);
 
