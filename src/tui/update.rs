@@ -91,7 +91,29 @@ pub fn edit(
     }
 }
 
+/// Esc then a key, typed quickly (or sent by tmux, or over a slow SSH link), reaches
+/// crossterm as one Alt+key: the terminal sends ESC and the key in one read. Where Esc
+/// means something (prompts, forms, the lab, confirms, help) the Escape must not be lost,
+/// so an Alt+key not bound as such is read as the two keys it most likely was. Ctrl+Alt
+/// is left alone: some terminals send AltGr characters that way.
+fn split_escape(app: &App, key: &KeyEvent) -> Option<KeyEvent> {
+    if !key.modifiers.contains(KeyModifiers::ALT) || key.modifiers.contains(KeyModifiers::CONTROL) {
+        return None;
+    }
+    if matches!(app.mode, Mode::Normal) && app.keymap.lookup(app.view, key).is_some() {
+        return None;
+    }
+    let mut plain = *key;
+    plain.modifiers.remove(KeyModifiers::ALT);
+    Some(plain)
+}
+
 fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    if let Some(plain) = split_escape(app, &key) {
+        let mut fx = on_key(app, KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+        fx.extend(on_key(app, plain));
+        return fx;
+    }
     // Vanished/appeared rows are highlighted for one redraw only.
     app.preview_before = None;
     if !matches!(app.mode, Mode::Confirm(_)) && app.message.as_ref().is_some_and(|m| !m.error) {
