@@ -56,19 +56,24 @@ impl Lab {
 
 /// Rows the table keeps however long the explanation: its header and three rows.
 const TABLE_MIN: u16 = 4;
-/// The preset line and the packet prompt.
-const PROMPT_H: u16 = 2;
+/// The preset line (left out on a short terminal: the key bar and help list the presets)
+/// and the packet prompt.
+fn prompt_h(view: Rect) -> u16 {
+    if view.height < 12 { 1 } else { 2 }
+}
 
-/// Lines the explanation may use in `rest` (the view below the prompt).
+/// Lines the explanation may use in `rest` (the view below the prompt); the table keeps
+/// at least its header and the deciding row.
 fn text_room(rest: Rect) -> usize {
-    rest.height.saturating_sub(TABLE_MIN.min(rest.height / 2)) as usize
+    let table = TABLE_MIN.min(rest.height / 2).max(2.min(rest.height));
+    rest.height.saturating_sub(table) as usize
 }
 
 /// How far J can scroll the reasons at the current terminal size.
 pub fn scroll_limit(app: &App) -> u16 {
     let view = super::current_layout(app).view;
     let rest = Rect {
-        height: view.height.saturating_sub(PROMPT_H),
+        height: view.height.saturating_sub(prompt_h(view)),
         ..view
     };
     let parts = explanation_lines(app, rest.width as usize);
@@ -78,8 +83,8 @@ pub fn scroll_limit(app: &App) -> u16 {
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let [presets_line, prompt, rest] = Layout::vertical([
+        Constraint::Length(prompt_h(area) - 1),
         Constraint::Length(1),
-        Constraint::Length(PROMPT_H - 1),
         Constraint::Min(0),
     ])
     .areas(area);

@@ -80,15 +80,24 @@ pub struct FrameAreas {
 }
 
 pub fn layout(app: &App, area: Rect) -> FrameAreas {
+    // Below 8 lines only the view and the status line (which carries the prompts) remain:
+    // a bordered list then still shows its selected row.
+    let chrome = if area.height < 8 { 0 } else { 1 };
     let [title, tabs, body, status, keys] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(1),
+        Constraint::Length(chrome),
+        Constraint::Length(chrome),
         Constraint::Min(3),
         Constraint::Length(1),
-        Constraint::Length(1),
+        Constraint::Length(chrome),
     ])
     .areas(area);
-    let (view, diagnostics) = if app.diagnostics_open {
+    // On a short terminal the panel and the view cannot share: the one with the keyboard
+    // takes the body.
+    let short = body.height < 10;
+    let focused = app.focus == super::app::Focus::Diagnostics;
+    let (view, diagnostics) = if app.diagnostics_open && short && focused {
+        (Rect { height: 0, ..body }, Some(body))
+    } else if app.diagnostics_open && !short {
         let h = diagnostics::height(app, body);
         let [main, diag] =
             Layout::vertical([Constraint::Min(3), Constraint::Length(h)]).areas(body);
@@ -109,6 +118,23 @@ pub fn layout(app: &App, area: Rect) -> FrameAreas {
 /// The frame's areas at the terminal size the app last heard of.
 pub fn current_layout(app: &App) -> FrameAreas {
     layout(app, Rect::new(0, 0, app.size.0, app.size.1))
+}
+
+/// A list on the left and its children or detail on the right. Below 40 columns there is
+/// no room for both, so the pane with the keyboard takes the whole width (the other gets
+/// an empty area) and the selection stays in sight.
+pub fn side_by_side(area: Rect, left_w: u16, left_focused: bool) -> (Rect, Rect) {
+    if area.width < 40 {
+        let none = Rect { width: 0, ..area };
+        return if left_focused {
+            (area, none)
+        } else {
+            (none, area)
+        };
+    }
+    let [left, right] =
+        Layout::horizontal([Constraint::Length(left_w), Constraint::Min(20)]).areas(area);
+    (left, right)
 }
 
 /// A bordered pane; the focused one gets the focus role and a thick border.
