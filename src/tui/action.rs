@@ -25,6 +25,10 @@ pub enum Command {
     Down,
     PageUp,
     PageDown,
+    /// Scroll the text that does not fit: the packet lab's reasons, or the selected
+    /// diagnostic's message when the diagnostics panel has the focus.
+    ScrollDown,
+    ScrollUp,
     Top,
     Bottom,
     FocusNext,

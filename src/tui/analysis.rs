@@ -6,7 +6,7 @@
 //! function of its request.
 
 use crate::core::engine::{
-    self, DecidedBy, Direction, EffectiveTable, OriginKind, Packet, ValueSource,
+    self, DecidedBy, Direction, EffectiveTable, Exemption, OriginKind, Packet, ValueSource,
 };
 use crate::core::model::{Behavior, HostContext, OsProfile, Protocol, Snapshot};
 
@@ -87,6 +87,9 @@ pub struct Diagnostic {
     pub code: String,
     pub severity: Severity,
     pub path: String,
+    /// One line for the list ("kerberos exemption lets port 88 past rule 'X'"), built
+    /// from `message` by `summarize`; the message and hint show whole in the detail.
+    pub summary: String,
     pub message: String,
     pub hint: String,
     pub target: Option<Target>,
@@ -174,6 +177,7 @@ pub fn analyze(req: &AnalyzeRequest) -> Analysis {
                     engine::Severity::Finding => Severity::Finding,
                 },
                 path: i.path.clone(),
+                summary: summarize(i.code, &i.message),
                 message: i.message.clone(),
                 hint: i.hint.clone(),
                 target: target_of_path(&req.snapshot, &i.path),
@@ -181,6 +185,72 @@ pub fn analyze(req: &AnalyzeRequest) -> Analysis {
             .collect(),
         unavailable: None,
     }
+}
+
+/// The list line of a check item. The engine's sentences are written to be read whole
+/// (`check` prints them); the panel lists them one line each, so the TUI shortens them
+/// here without touching the engine: the details in parentheses go (the detail area shows
+/// them), and F101 ("rule R would block X, but the K exemption lets through ... first")
+/// becomes "K exemption lets TRAFFIC past rule R". Anything that does not parse as
+/// expected keeps its whole text, cut at a word by the panel.
+pub fn summarize(code: &str, message: &str) -> String {
+    if code == "F101"
+        && let Some(s) = bypass_summary(message)
+    {
+        return s;
+    }
+    without_parentheses(message)
+}
+
+fn bypass_summary(message: &str) -> Option<String> {
+    let (who, rest) = message.split_once(" would ")?;
+    let (_, after) = rest.split_once(", but the ")?;
+    let (kind, _) = after.split_once(" exemption ")?;
+    let e = Exemption::ALL.into_iter().find(|e| e.name() == kind)?;
+    // What of the traffic the exemption lets through, in a word or two.
+    let traffic = match e {
+        Exemption::Kerberos => "port 88",
+        Exemption::Ike => "UDP 500",
+        Exemption::Rsvp => "RSVP",
+        Exemption::Multicast => "multicast",
+        Exemption::Broadcast => "broadcast",
+        Exemption::Ipv6 => "IPv6",
+    };
+    Some(format!(
+        "{kind} exemption lets {traffic} past {}",
+        without_parentheses(who)
+    ))
+}
+
+/// Drops `(...)` groups outside quotes, so names like `'Web (new)'` stay whole.
+fn without_parentheses(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    for c in text.chars() {
+        match (quote, c) {
+            (Some(q), _) if depth == 0 => {
+                out.push(c);
+                if c == q {
+                    quote = None;
+                }
+            }
+            (None, '\'' | '`' | '"') if depth == 0 => {
+                quote = Some(c);
+                out.push(c);
+            }
+            (_, '(') => depth += 1,
+            (_, ')') if depth > 0 => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    // "rule 'R' (filter 1) would" leaves two spaces, "X (a, b) and" too.
+    out.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace(" ,", ",")
+        .replace(" :", ":")
 }
 
 fn display_row(r: &engine::Row) -> TableRow {
@@ -296,7 +366,8 @@ pub fn analyze_now(s: &Snapshot, preview: Preview, generation: u64) -> Analysis 
     })
 }
 
-/// The packet lab's answer for one packet.
+/// The packet lab's answer for one packet, in the parts the lab lays out apart: the
+/// verdict line, why the deciding row decided, the other matching rows, and the fix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Explanation {
     pub verdict: Behavior,
@@ -306,8 +377,14 @@ pub struct Explanation {
     pub row: Option<usize>,
     /// Other rows the packet matched (they lost).
     pub matched: Vec<usize>,
-    /// The trail in words, one line each.
-    pub trail: Vec<String>,
+    /// Why the deciding row decided ("the kerberos exemption matched first: source port
+    /// 88, NoDefaultExempt is 0 ..."); the engine's one-sentence summary when nothing did.
+    pub reason: String,
+    /// The other matching rows in words, each naming its row; the parts that repeat
+    /// `reason` and `fix` are left out (they are on screen already).
+    pub others: Vec<String>,
+    /// How to close the hole, when an exemption let through what a filter would stop.
+    pub fix: Option<String>,
 }
 
 /// Explains one packet typed in the lab (`udp 203.0.113.5:88 -> me:1434`) on the
@@ -332,16 +409,20 @@ pub fn explain(s: &Snapshot, preview: &Preview, packet: &str) -> Result<Explanat
         },
         (_, None) => "?".to_string(),
     };
-    let mut trail = vec![e.summary.clone()];
-    trail.extend(
-        e.trail
-            .iter()
-            .filter(|t| t.result != engine::TrailResult::Decided)
-            .map(|t| t.why.clone()),
-    );
-    if let Some(fix) = &e.fix {
-        trail.push(format!("fix: {fix}"));
-    }
+    let reason = e
+        .trail
+        .iter()
+        .find(|t| t.result == engine::TrailResult::Decided)
+        .map_or_else(|| e.summary.clone(), |t| t.why.clone());
+    let others = e
+        .trail
+        .iter()
+        .filter(|t| t.result != engine::TrailResult::Decided)
+        .map(|t| {
+            let lost = t.result == engine::TrailResult::Lost;
+            other_row(&t.why, &reason, e.fix.as_deref(), t.row, lost)
+        })
+        .collect();
     Ok(Explanation {
         verdict: e.verdict,
         decided_by,
@@ -352,6 +433,56 @@ pub fn explain(s: &Snapshot, preview: &Preview, packet: &str) -> Result<Explanat
             .filter(|t| t.result == engine::TrailResult::Lost)
             .filter_map(|t| pos(t.row))
             .collect(),
-        trail,
+        reason,
+        others,
+        fix: e.fix.clone(),
     })
+}
+
+/// One losing row of the trail, shortened for the lab: the engine's sentence repeats the
+/// deciding row's reason and the fix, which the lab shows once each. The cuts are made
+/// only where the repeated text is found verbatim, so a changed engine sentence is shown
+/// whole rather than mangled.
+fn other_row(why: &str, reason: &str, fix: Option<&str>, row: usize, lost: bool) -> String {
+    let mut text = why;
+    if let Some(fix) = fix
+        && let Some(cut) = text.strip_suffix(fix)
+    {
+        text = cut.trim_end().trim_end_matches(';');
+    }
+    if let Some(cut) = text.strip_suffix(reason)
+        && let Some(cut) = cut.trim_end().strip_suffix(", but")
+    {
+        text = cut;
+    }
+    let label = if lost { "without it: " } else { "" };
+    format!("{label}{text} (row {row})")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_kerberos_bypass_is_summarized_from_its_parts() {
+        let m = "rule 'Block Inbound UDP 1434 Rule' (filter 1 of 'Block Inbound UDP 1434 Rule \
+                 filters') would block 0.0.0.0/0 -> 192.168.1.1/32:1434 UDP, but the kerberos \
+                 exemption lets through its TCP and UDP with source or destination port 88 \
+                 first (e.g. udp 203.0.113.7:88 -> 192.168.1.1:1434): NoDefaultExempt is 0";
+        assert_eq!(
+            summarize("F101", m),
+            "kerberos exemption lets port 88 past rule 'Block Inbound UDP 1434 Rule'"
+        );
+    }
+
+    #[test]
+    fn other_items_lose_their_parentheses_but_not_quoted_names() {
+        let m = "rule 'Web (new)' (0.0.0.0/0 -> me, BLOCK) never acts: the ike exemption decides";
+        assert_eq!(
+            summarize("F102", m),
+            "rule 'Web (new)' never acts: the ike exemption decides"
+        );
+        // A sentence the parser does not recognise is kept, not mangled.
+        assert_eq!(summarize("F101", "something else"), "something else");
+    }
 }

@@ -142,6 +142,8 @@ pub struct App {
     pub mode: Mode,
     pub message: Option<Message>,
     pub diagnostics_open: bool,
+    /// How far the selected diagnostic's message is scrolled (J/K).
+    pub detail_scroll: u16,
     pub keymap: Keymap,
     pub theme: Theme,
     pub looks: Looks,
@@ -172,6 +174,7 @@ impl App {
             mode: Mode::Normal,
             message: None,
             diagnostics_open: false,
+            detail_scroll: 0,
             keymap: Keymap::default_keymap(),
             theme,
             looks: Looks { unicode: true },

@@ -243,6 +243,7 @@ pub fn run_packet(app: &mut App) {
     let text = app.lab.text();
     app.lab.result = Some(analysis::explain(&app.doc.snapshot, &app.preview, &text));
     app.lab.ran_at = Some(Instant::now());
+    app.lab.scroll = 0;
 }
 
 pub fn jump_to_diagnostic(app: &mut App) {

@@ -91,7 +91,29 @@ pub fn edit(
     }
 }
 
+/// Esc then a key, typed quickly (or sent by tmux, or over a slow SSH link), reaches
+/// crossterm as one Alt+key: the terminal sends ESC and the key in one read. Where Esc
+/// means something (prompts, forms, the lab, confirms, help) the Escape must not be lost,
+/// so an Alt+key not bound as such is read as the two keys it most likely was. Ctrl+Alt
+/// is left alone: some terminals send AltGr characters that way.
+fn split_escape(app: &App, key: &KeyEvent) -> Option<KeyEvent> {
+    if !key.modifiers.contains(KeyModifiers::ALT) || key.modifiers.contains(KeyModifiers::CONTROL) {
+        return None;
+    }
+    if matches!(app.mode, Mode::Normal) && app.keymap.lookup(app.view, key).is_some() {
+        return None;
+    }
+    let mut plain = *key;
+    plain.modifiers.remove(KeyModifiers::ALT);
+    Some(plain)
+}
+
 fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    if let Some(plain) = split_escape(app, &key) {
+        let mut fx = on_key(app, KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+        fx.extend(on_key(app, plain));
+        return fx;
+    }
     // Vanished/appeared rows are highlighted for one redraw only.
     app.preview_before = None;
     if !matches!(app.mode, Mode::Confirm(_)) && app.message.as_ref().is_some_and(|m| !m.error) {
@@ -361,7 +383,29 @@ pub fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
         | Command::PageDown
         | Command::Top
         | Command::Bottom => {
+            let before = app.sel.diagnostic;
             cursor::move_cursor(app, cmd);
+            if app.sel.diagnostic != before {
+                app.detail_scroll = 0;
+            }
+            Vec::new()
+        }
+        Command::ScrollDown | Command::ScrollUp => {
+            let down = cmd == Command::ScrollDown;
+            let step = |v: u16, limit: u16| {
+                if down {
+                    (v + 1).min(limit)
+                } else {
+                    v.min(limit).saturating_sub(1)
+                }
+            };
+            if app.focus == Focus::Diagnostics && app.diagnostics_open {
+                let limit = crate::tui::panes::diagnostics::scroll_limit(app);
+                app.detail_scroll = step(app.detail_scroll, limit);
+            } else if app.view == View::Lab {
+                let limit = crate::tui::panes::lab::scroll_limit(app);
+                app.lab.scroll = step(app.lab.scroll, limit);
+            }
             Vec::new()
         }
         Command::FocusNext | Command::FocusPrev => {

@@ -2,7 +2,7 @@
 //! settings and who uses it (actions are shared between rules).
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{List, ListItem, ListState, Paragraph, Wrap};
 
@@ -15,8 +15,7 @@ use crate::tui::theme::Role;
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let s = &app.doc.snapshot;
     let left_w = (area.width / 3).clamp(24, 40);
-    let [left, right] =
-        Layout::horizontal([Constraint::Length(left_w), Constraint::Min(20)]).areas(area);
+    let (left, right) = super::side_by_side(area, left_w, true);
     let width = left.width.saturating_sub(11) as usize;
     let items: Vec<ListItem> = s
         .filter_actions

@@ -171,6 +171,51 @@ fn rows_with_diff(app: &App) -> (Vec<(&TableRow, Mark)>, Line<'static>) {
     (rows, Line::from(parts))
 }
 
+/// The table's columns (header, width), in display order.
+const COLUMNS: [(&str, u16); 10] = [
+    ("#", 3),
+    ("weight", 6),
+    ("dir", 4),
+    ("source", 15),
+    ("destination", 15),
+    ("proto", 4),
+    ("sport", 5),
+    ("dport", 5),
+    ("action", 6),
+    ("origin", 7),
+];
+
+/// Which columns a narrow terminal drops first: the row number, the action and the
+/// origin say the most, then what the traffic is.
+const DROP_ORDER: [&str; 7] = [
+    "weight",
+    "sport",
+    "source",
+    "dir",
+    "destination",
+    "proto",
+    "dport",
+];
+
+/// The columns that fit in `width` (one space between columns).
+fn columns_that_fit(width: u16) -> Vec<&'static str> {
+    let mut shown: Vec<&str> = COLUMNS.iter().map(|c| c.0).collect();
+    let need = |shown: &[&str]| -> u16 {
+        COLUMNS
+            .iter()
+            .filter(|c| shown.contains(&c.0))
+            .map(|c| c.1 + 1)
+            .sum::<u16>()
+    };
+    for drop in DROP_ORDER {
+        if need(&shown) <= width + 1 {
+            break;
+        }
+        shown.retain(|c| *c != drop);
+    }
+    shown
+}
+
 /// The effective table widget, shared with the packet lab.
 pub fn render_table(
     frame: &mut Frame,
@@ -190,6 +235,7 @@ pub fn render_table(
     };
     // Only the visible window becomes widgets: a 10,000-row table costs what a screenful
     // costs. The window keeps the selected row on screen, as ratatui's own scrolling would.
+    let shown = columns_that_fit(area.width);
     let height = area.height.saturating_sub(1).max(1) as usize;
     let offset = selected.map_or(0, |s| s.saturating_sub(height - 1));
     let selected = selected.map(|s| s - offset);
@@ -223,7 +269,7 @@ pub fn render_table(
                     Style::default()
                 },
             ));
-            Row::new(vec![
+            let cells = vec![
                 Cell::from(format!("{sign}{:>2}", r.index)),
                 Cell::from(weight),
                 Cell::from(r.direction),
@@ -234,34 +280,34 @@ pub fn render_table(
                 Cell::from(port(&r.dst_port)),
                 action,
                 Cell::from(origin),
-            ])
+            ];
+            Row::new(
+                cells
+                    .into_iter()
+                    .zip(COLUMNS)
+                    .filter(|(_, c)| shown.contains(&c.0))
+                    .map(|(cell, _)| cell),
+            )
             .style(style)
         })
         .collect();
-    let widths = [
-        Constraint::Length(3),
-        Constraint::Length(6),
-        Constraint::Length(4),
-        Constraint::Length(15),
-        Constraint::Length(15),
-        Constraint::Length(4),
-        Constraint::Length(5),
-        Constraint::Length(5),
-        Constraint::Length(6),
-        Constraint::Min(7),
-    ];
-    let header = Row::new([
-        "  #",
-        "weight",
-        "dir",
-        "source",
-        "destination",
-        "proto",
-        "sport",
-        "dport",
-        "action",
-        "origin",
-    ])
+    let widths: Vec<Constraint> = COLUMNS
+        .iter()
+        .filter(|c| shown.contains(&c.0))
+        .map(|c| {
+            if c.0 == "origin" {
+                Constraint::Min(c.1)
+            } else {
+                Constraint::Length(c.1)
+            }
+        })
+        .collect();
+    let header = Row::new(
+        COLUMNS
+            .iter()
+            .filter(|c| shown.contains(&c.0))
+            .map(|c| if c.0 == "#" { "  #" } else { c.0 }),
+    )
     .style(t.style(Role::Header));
     let table = Table::new(body, widths)
         .header(header)

@@ -7,11 +7,12 @@ use std::time::Instant;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 use ratatui_textarea::TextArea;
 
 use super::effective::{Mark, render_table};
-use super::{behavior_style, behavior_word, block};
+use super::wrap::{self, Pinned, fit_words};
+use super::{behavior_style, behavior_word};
 use crate::tui::analysis::Explanation;
 use crate::tui::app::{App, Mode};
 use crate::tui::flows::PRESETS;
@@ -23,6 +24,8 @@ pub struct Lab {
     pub input: TextArea<'static>,
     pub result: Option<Result<Explanation, String>>,
     pub ran_at: Option<Instant>,
+    /// How far the reasons are scrolled (J/K) when they do not fit.
+    pub scroll: u16,
 }
 
 impl Default for Lab {
@@ -33,6 +36,7 @@ impl Default for Lab {
             input,
             result: None,
             ran_at: None,
+            scroll: 0,
         }
     }
 }
@@ -50,17 +54,38 @@ impl Lab {
     }
 }
 
+/// Rows the table keeps however long the explanation: its header and three rows.
+const TABLE_MIN: u16 = 4;
+/// The preset line (left out on a short terminal: the key bar and help list the presets)
+/// and the packet prompt.
+fn prompt_h(view: Rect) -> u16 {
+    if view.height < 12 { 1 } else { 2 }
+}
+
+/// Lines the explanation may use in `rest` (the view below the prompt); the table keeps
+/// at least its header and the deciding row.
+fn text_room(rest: Rect) -> usize {
+    let table = TABLE_MIN.min(rest.height / 2).max(2.min(rest.height));
+    rest.height.saturating_sub(table) as usize
+}
+
+/// How far J can scroll the reasons at the current terminal size.
+pub fn scroll_limit(app: &App) -> u16 {
+    let view = super::current_layout(app).view;
+    let rest = Rect {
+        height: view.height.saturating_sub(prompt_h(view)),
+        ..view
+    };
+    let parts = explanation_lines(app, rest.width as usize);
+    wrap::scroll_limit(&parts, text_room(rest)) as u16
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
-    let result_h = match &app.lab.result {
-        Some(Ok(e)) => (e.trail.len() as u16 + 3).min(area.height / 2),
-        Some(Err(_)) => 3,
-        None => 3,
-    };
-    let [input, result, table] = Layout::vertical([
-        Constraint::Length(3),
-        Constraint::Length(result_h),
-        Constraint::Min(3),
+    let [presets_line, prompt, rest] = Layout::vertical([
+        Constraint::Length(prompt_h(area) - 1),
+        Constraint::Length(1),
+        Constraint::Min(0),
     ])
     .areas(area);
     let typing = matches!(app.mode, Mode::Packet);
@@ -69,40 +94,35 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .enumerate()
         .map(|(i, (n, _))| format!("F{} {n}", i + 2))
         .collect();
+    let presets = format!(" presets  {}", presets.join("  "));
+    frame.render_widget(
+        Paragraph::new(fit_words(&presets, presets_line.width as usize)).style(t.style(Role::Dim)),
+        presets_line,
+    );
+    let label = " packet > ";
+    let [label_area, field_area] =
+        Layout::horizontal([Constraint::Length(label.len() as u16), Constraint::Min(1)])
+            .areas(prompt);
+    frame.render_widget(
+        Paragraph::new(label).style(t.style(if typing { Role::Key } else { Role::Label })),
+        label_area,
+    );
     let mut field = app.lab.input.clone();
-    field.set_block(block(
-        app,
-        format!("packet   {}", presets.join(" ")),
-        typing,
-    ));
     field.set_cursor_line_style(Default::default());
     if !typing {
         field.set_cursor_style(Default::default());
     }
-    frame.render_widget(&field, input);
+    frame.render_widget(&field, field_area);
 
-    let lines: Vec<Line> = match &app.lab.result {
-        None => vec![Line::from(Span::styled(
-            " Enter or i to type a packet: PROTO SRC[:PORT] -> DST[:PORT]; F2-F7 load the seed scenarios.",
-            t.style(Role::Hint),
-        ))],
-        Some(Err(e)) => vec![Line::from(Span::styled(
-            format!(" {e}"),
-            t.style(Role::Error),
-        ))],
-        Some(Ok(e)) => {
-            let mut l = vec![Line::from(vec![
-                Span::raw(" "),
-                Span::styled(behavior_word(e.verdict), behavior_style(app, e.verdict)),
-                Span::raw(format!("   decided by {}", e.decided_by)),
-            ])];
-            l.extend(e.trail.iter().map(|w| Line::from(format!("  - {w}"))));
-            l
-        }
-    };
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), result);
+    let parts = explanation_lines(app, rest.width as usize);
+    let room = text_room(rest);
+    let lines = wrap::fold(parts, room, app.lab.scroll as usize);
+    let used = lines.len() as u16;
+    let [text_area, table] =
+        Layout::vertical([Constraint::Length(used), Constraint::Min(0)]).areas(rest);
+    frame.render_widget(Paragraph::new(lines), text_area);
 
-    if app.analysis.unavailable.is_some() {
+    if app.analysis.unavailable.is_some() || table.height == 0 {
         return;
     }
     let (deciding, matched) = match &app.lab.result {
@@ -137,6 +157,66 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     render_table(frame, table, app, &rows, selected, highlight);
 }
 
+fn explanation_lines(app: &App, width: usize) -> Pinned {
+    let t = &app.theme;
+    let plain = |lines: Vec<String>, role: Role| -> Vec<Line<'static>> {
+        lines
+            .into_iter()
+            .map(|l| Line::from(Span::styled(l, t.style(role))))
+            .collect()
+    };
+    let mut parts = Pinned {
+        top: Vec::new(),
+        middle: Vec::new(),
+        bottom: Vec::new(),
+    };
+    match &app.lab.result {
+        None => {
+            parts.top = plain(
+                wrap::hanging(
+                    " ",
+                    " ",
+                    "Enter or i to type a packet: PROTO SRC[:PORT] -> DST[:PORT]; \
+                     F2-F7 load the seed scenarios.",
+                    width,
+                ),
+                Role::Hint,
+            )
+        }
+        Some(Err(e)) => parts.top = plain(wrap::hanging(" ", "   ", e, width), Role::Error),
+        Some(Ok(e)) => {
+            // The verdict word keeps its colour; the rest of its line hangs under the text.
+            let word = behavior_word(e.verdict);
+            let lead = format!(" {word:<8} ");
+            let hang = " ".repeat(lead.len());
+            let text = format!("decided by {}", e.decided_by);
+            let wrapped = wrap::hanging(&lead, &hang, &text, width);
+            for (i, l) in wrapped.into_iter().enumerate() {
+                if i == 0 {
+                    let rest = l[lead.len()..].to_string();
+                    parts.top.push(Line::from(vec![
+                        Span::raw(" "),
+                        Span::styled(word, behavior_style(app, e.verdict)),
+                        Span::raw(format!("{}{rest}", &lead[1 + word.len()..])),
+                    ]));
+                } else {
+                    parts.top.push(Line::from(l));
+                }
+            }
+            for item in std::iter::once(&e.reason).chain(&e.others) {
+                parts.middle.extend(plain(
+                    wrap::hanging("  - ", "    ", item, width),
+                    Role::Base,
+                ));
+            }
+            if let Some(fix) = &e.fix {
+                parts.bottom = wrap::with_commands(app, "  - fix: ", "    ", fix, width);
+            }
+        }
+    }
+    parts
+}
+
 #[cfg(test)]
 mod tests {
     use crate::tui::panes::testing::{app_on, keys, render};
@@ -165,5 +245,33 @@ mod tests {
             .expect("ran")
             .expect_err("bad address");
         assert!(err.contains("1.2.3"), "{err}");
+    }
+
+    #[test]
+    fn on_a_short_terminal_the_reasons_scroll_and_the_fix_stays() {
+        let mut app = app_on(kb813878());
+        app.size = (80, 17);
+        keys(&mut app, "5 f2");
+        let shot = render(&app, 80, 17);
+        assert!(shot.contains("more line"), "{shot}");
+        assert!(
+            shot.contains("reg add HKLM"),
+            "the fix is on screen:\n{shot}"
+        );
+        assert!(shot.contains("PERMIT"), "{shot}");
+        keys(&mut app, "J J J J J J J J J J");
+        let limit = super::scroll_limit(&app);
+        assert!(limit > 0);
+        assert_eq!(app.lab.scroll, limit, "J stops at the last reason line");
+        let shot = render(&app, 80, 17);
+        assert!(
+            shot.contains("(row 19)"),
+            "the last reason is in view:\n{shot}"
+        );
+        keys(&mut app, "K");
+        assert_eq!(app.lab.scroll, limit - 1);
+        // A new packet starts at the top again.
+        keys(&mut app, "f3");
+        assert_eq!(app.lab.scroll, 0);
     }
 }

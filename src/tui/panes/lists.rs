@@ -14,9 +14,11 @@ use crate::tui::theme::Role;
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let s = &app.doc.snapshot;
     let left_w = (area.width / 3).clamp(20, 36);
-    let [left, right] =
-        Layout::horizontal([Constraint::Length(left_w), Constraint::Min(20)]).areas(area);
-    let used_h = (right.height / 3).max(4);
+    let (left, right) = super::side_by_side(area, left_w, app.focus != Focus::Children);
+    // The filters keep a border, their header and one row however short the terminal.
+    let used_h = (right.height / 3)
+        .max(4)
+        .min(right.height.saturating_sub(4));
     let [filters, used] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(used_h)]).areas(right);
 

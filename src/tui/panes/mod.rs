@@ -15,6 +15,7 @@ pub mod overlay;
 pub mod policies;
 #[cfg(test)]
 pub mod testing;
+pub mod wrap;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -42,25 +43,13 @@ pub const ASCII_BORDER: border::Set = border::Set {
 pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
     frame.render_widget(Block::new().style(app.theme.style(Role::Base)), area);
-    let [title, tabs, body, status, keys] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Min(3),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ])
-    .areas(area);
-    chrome::title(frame, title, app);
-    chrome::tabs(frame, tabs, app);
-    let body = if app.diagnostics_open {
-        let h = (body.height / 3).clamp(4, 12);
-        let [main, diag] =
-            Layout::vertical([Constraint::Min(3), Constraint::Length(h)]).areas(body);
+    let frame_areas = layout(app, area);
+    chrome::title(frame, frame_areas.title, app);
+    chrome::tabs(frame, frame_areas.tabs, app);
+    if let Some(diag) = frame_areas.diagnostics {
         diagnostics::draw(frame, diag, app);
-        main
-    } else {
-        body
-    };
+    }
+    let body = frame_areas.view;
     match app.view {
         View::Policies => policies::draw(frame, body, app),
         View::Lists => lists::draw(frame, body, app),
@@ -69,14 +58,83 @@ pub fn draw(frame: &mut Frame, app: &App) {
         View::Lab => lab::draw(frame, body, app),
         View::Host => host::draw(frame, body, app),
     }
-    chrome::status(frame, status, app);
-    chrome::keybar(frame, keys, app);
+    chrome::status(frame, frame_areas.status, app);
+    chrome::keybar(frame, frame_areas.keys, app);
     match &app.mode {
         Mode::Help(scroll) => help::draw(frame, area, app, *scroll),
         Mode::Form(f) => form::draw(frame, area, app, f),
         Mode::Confirm(c) => overlay::confirm(frame, area, app, c),
         _ => {}
     }
+}
+
+/// Where each part of the frame goes. `update` asks too (for scroll limits), so the
+/// layout is a pure function of the app and the terminal size.
+pub struct FrameAreas {
+    pub title: Rect,
+    pub tabs: Rect,
+    pub view: Rect,
+    pub diagnostics: Option<Rect>,
+    pub status: Rect,
+    pub keys: Rect,
+}
+
+pub fn layout(app: &App, area: Rect) -> FrameAreas {
+    // Below 8 lines only the view and the status line (which carries the prompts) remain:
+    // a bordered list then still shows its selected row.
+    let chrome = if area.height < 8 { 0 } else { 1 };
+    let [title, tabs, body, status, keys] = Layout::vertical([
+        Constraint::Length(chrome),
+        Constraint::Length(chrome),
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(chrome),
+    ])
+    .areas(area);
+    // On a short terminal the panel and the view cannot share: the one with the keyboard
+    // takes the body.
+    let short = body.height < 10;
+    let focused = app.focus == super::app::Focus::Diagnostics;
+    let (view, diagnostics) = if app.diagnostics_open && short && focused {
+        (Rect { height: 0, ..body }, Some(body))
+    } else if app.diagnostics_open && !short {
+        let h = diagnostics::height(app, body);
+        let [main, diag] =
+            Layout::vertical([Constraint::Min(3), Constraint::Length(h)]).areas(body);
+        (main, Some(diag))
+    } else {
+        (body, None)
+    };
+    FrameAreas {
+        title,
+        tabs,
+        view,
+        diagnostics,
+        status,
+        keys,
+    }
+}
+
+/// The frame's areas at the terminal size the app last heard of.
+pub fn current_layout(app: &App) -> FrameAreas {
+    layout(app, Rect::new(0, 0, app.size.0, app.size.1))
+}
+
+/// A list on the left and its children or detail on the right. Below 40 columns there is
+/// no room for both, so the pane with the keyboard takes the whole width (the other gets
+/// an empty area) and the selection stays in sight.
+pub fn side_by_side(area: Rect, left_w: u16, left_focused: bool) -> (Rect, Rect) {
+    if area.width < 40 {
+        let none = Rect { width: 0, ..area };
+        return if left_focused {
+            (area, none)
+        } else {
+            (none, area)
+        };
+    }
+    let [left, right] =
+        Layout::horizontal([Constraint::Length(left_w), Constraint::Min(20)]).areas(area);
+    (left, right)
 }
 
 /// A bordered pane; the focused one gets the focus role and a thick border.

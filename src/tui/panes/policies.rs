@@ -15,9 +15,11 @@ use crate::tui::theme::Role;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let left_w = (area.width / 3).clamp(20, 36);
-    let [left, right] =
-        Layout::horizontal([Constraint::Length(left_w), Constraint::Min(20)]).areas(area);
-    let detail_h = (right.height / 2).max(6);
+    let (left, right) = super::side_by_side(area, left_w, app.focus != Focus::Children);
+    // The rules keep a border, their header and one row however short the terminal.
+    let detail_h = (right.height / 2)
+        .max(6)
+        .min(right.height.saturating_sub(4));
     let [rules, detail] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(detail_h)]).areas(right);
     policy_list(frame, left, app);
