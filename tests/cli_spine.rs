@@ -556,3 +556,26 @@ fn show_format_ipseccmd_lists_exemptions_then_filters_in_table_order() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("'xml'"), "{}", r.stderr);
 }
+
+#[test]
+fn an_out_of_range_prefix_in_a_hand_edited_store_is_refused_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    ipsedit(dir.path(), &["config", "set", "me", "10.10.1.2/24"]).ok();
+    let file = dir.path().join("store.ron");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let line = text.lines().position(|l| l.contains("prefix: 24")).unwrap() + 1;
+    std::fs::write(&file, text.replace("prefix: 24", "prefix: 200")).unwrap();
+    let r = ipsedit(dir.path(), &["config", "show"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains(&format!("store.ron:{line}:")),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("prefix length 200 is out of range: use 0-32"),
+        "{}",
+        r.stderr
+    );
+}

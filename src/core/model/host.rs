@@ -89,7 +89,19 @@ impl fmt::Display for OsProfile {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Interface {
     pub addr: Ipv4Addr,
+    /// 0..=32; a hand-edited store with more is refused where it is read.
+    #[serde(deserialize_with = "prefix_length")]
     pub prefix: u8,
+}
+
+fn prefix_length<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
+    let p = u8::deserialize(d)?;
+    if p > 32 {
+        return Err(serde::de::Error::custom(format!(
+            "prefix length {p} is out of range: use 0-32 (e.g. 24 for 255.255.255.0)"
+        )));
+    }
+    Ok(p)
 }
 
 impl fmt::Display for Interface {
