@@ -248,10 +248,17 @@ pub fn host(s: &Snapshot) -> Form {
         .iter()
         .position(|p| *p == h.profile)
         .unwrap_or(0);
-    let exempt = h
-        .no_default_exempt
-        .map_or(0, |v| v as usize + 1)
-        .min(EXEMPT_CHOICES.len() - 1);
+    let mut exempt_choices: Vec<String> = EXEMPT_CHOICES.iter().map(|c| c.to_string()).collect();
+    // A value the choices do not hold (a registry DWORD can be anything, e.g. 7) stays
+    // selectable as itself, so committing the form never rewrites it silently.
+    let exempt = match h.no_default_exempt {
+        None => 0,
+        Some(v) if (v as usize) < EXEMPT_CHOICES.len() - 1 => v as usize + 1,
+        Some(v) => {
+            exempt_choices.push(format!("{v} (as stored)"));
+            exempt_choices.len() - 1
+        }
+    };
     Form::new(
         "Edit host context",
         FormKind::Host,
@@ -262,12 +269,7 @@ pub fn host(s: &Snapshot) -> Form {
                 OsProfile::ALL.iter().map(|p| p.id().to_string()).collect(),
                 profile,
             ),
-            Field::choice(
-                "exempt",
-                "NoDefaultExempt",
-                EXEMPT_CHOICES.iter().map(|c| c.to_string()).collect(),
-                exempt,
-            ),
+            Field::choice("exempt", "NoDefaultExempt", exempt_choices, exempt),
             Field::text(
                 "interfaces",
                 "Interfaces",
@@ -476,9 +478,31 @@ pub fn commit(form: &Form, s: &mut Snapshot) -> Result<Target, (&'static str, St
                 .unwrap_or_default();
             h.no_default_exempt = match form.selected("exempt") {
                 0 => None,
+                // The extra "as stored" choice: keep the value as it is.
+                n if n >= EXEMPT_CHOICES.len() => h.no_default_exempt,
                 n => Some(n as u32 - 1),
             };
             Ok(Target::Host)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unusual_stored_no_default_exempt_survives_the_host_form() {
+        let mut s = Snapshot::default();
+        s.host.no_default_exempt = Some(7);
+        let form = host(&s);
+        assert_eq!(form.selected("exempt"), EXEMPT_CHOICES.len());
+        commit(&form, &mut s).expect("the untouched form commits");
+        assert_eq!(s.host.no_default_exempt, Some(7));
+        s.host.no_default_exempt = Some(1);
+        let form = host(&s);
+        assert_eq!(form.selected("exempt"), 2);
+        commit(&form, &mut s).expect("commits");
+        assert_eq!(s.host.no_default_exempt, Some(1));
     }
 }
