@@ -255,6 +255,76 @@ fn pre_empted_redundant_and_duplicate_filters() {
     );
 }
 
+/// Found by `engine_prop_findings`: F104 compared actions only, so a negotiate filter
+/// with inpass was called redundant above a lighter negotiate filter without it, though
+/// deleting it drops the clear inbound traffic it accepted.
+#[test]
+fn a_negotiate_filter_is_redundant_only_with_the_same_inpass_and_soft() {
+    let mut s = Snapshot::default();
+    add_rule(
+        &mut s,
+        "P",
+        "Secure ICMP",
+        vec![filter("any", "any", 1, 0, 0, false)],
+        Behavior::Negotiate,
+    );
+    s.filter_actions[0].inpass = true;
+    add_rule(
+        &mut s,
+        "P",
+        "Secure all",
+        vec![filter("any", "any", 0, 0, 0, false)],
+        Behavior::Negotiate,
+    );
+    let r = check(&s, None, &ws2003());
+    assert_eq!(r.with_code("F104").count(), 0, "{r:#?}");
+    // With the same settings it is redundant.
+    s.filter_actions[1].inpass = true;
+    let r = check(&s, None, &ws2003());
+    let f104: Vec<_> = r.with_code("F104").map(|i| i.path.as_str()).collect();
+    assert_eq!(
+        f104,
+        ["policies/P/rules/Secure ICMP/filter-lists/Secure ICMP list/filters/1"]
+    );
+}
+
+/// Found by `engine_prop_findings`: identical rows were compared with the first of their
+/// group only, so in [block, permit, permit] the second permit's duplicate went unseen.
+#[test]
+fn a_duplicate_behind_a_conflict_is_still_a_duplicate() {
+    let mut s = Snapshot::default();
+    for (rule, b) in [
+        ("Block", Behavior::Block),
+        ("Allow", Behavior::Permit),
+        ("Allow again", Behavior::Permit),
+    ] {
+        add_rule(
+            &mut s,
+            "P",
+            rule,
+            vec![filter("any", "me", 6, 0, 445, false)],
+            b,
+        );
+    }
+    let r = check(&s, None, &ws2003());
+    let paths = |code| {
+        r.with_code(code)
+            .map(|i| i.path.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        paths("F105"),
+        ["policies/P/rules/Allow again/filter-lists/Allow again list/filters/1"]
+    );
+    assert_eq!(
+        paths("F103"),
+        [
+            "policies/P/rules/Allow/filter-lists/Allow list/filters/1",
+            "policies/P/rules/Allow again/filter-lists/Allow again list/filters/1"
+        ]
+    );
+}
+
 #[test]
 fn cross_shape_conflict_at_equal_weight() {
     let mut s = Snapshot::default();

@@ -247,3 +247,57 @@ pub fn arb_packet() -> impl Strategy<Value = Packet> {
             }
         })
 }
+
+/// A filter from a narrow pool (few prefixes, ports and protocols), so that random
+/// filters nest, repeat and collide often: what findings are about.
+pub fn arb_dense_filter() -> impl Strategy<Value = Filter> {
+    let side = prop_oneof![
+        3 => Just(Address::Any),
+        2 => Just(Address::Me),
+        2 => Just(Address::subnet(ip("10.10.1.0"), prefix_mask(24))),
+        1 => Just(Address::subnet(ip("10.0.0.0"), prefix_mask(8))),
+        2 => Just(Address::host(ip("10.10.1.7"))),
+        1 => Just(Address::Server(ServerKind::Gateway)),
+    ];
+    (
+        side.clone(),
+        side,
+        prop::sample::select(vec![0u8, 6, 17]),
+        prop::sample::select(vec![0u16, 0, 80, 88]),
+        prop::sample::select(vec![0u16, 0, 80, 88]),
+        any::<bool>(),
+    )
+        .prop_map(|(s, d, proto, sp, dp, mirrored)| {
+            let ports = Protocol(proto).has_ports();
+            Filter {
+                protocol: Protocol(proto),
+                src_port: if ports { sp } else { 0 },
+                dst_port: if ports { dp } else { 0 },
+                mirrored,
+                ..Filter::new(s, d)
+            }
+        })
+}
+
+pub fn arb_dense_rules(max_rules: usize, max_filters: usize) -> impl Strategy<Value = Rules> {
+    prop::collection::vec(
+        (
+            prop::collection::vec(arb_dense_filter(), 1..=max_filters),
+            arb_action(),
+            prop::bool::weighted(0.9),
+        ),
+        0..=max_rules,
+    )
+}
+
+/// Adds a rule that reuses the first rule's filter list with the last rule's action:
+/// the same filters reach the table from two rules.
+pub fn share_first_list(s: &mut Snapshot) {
+    let Some(p) = s.policies.first_mut() else {
+        return;
+    };
+    if let (Some(first), Some(last)) = (p.rules.first(), p.rules.last()) {
+        let r = ipsedit::core::model::Rule::new("Shared", first.filter_list, last.filter_action);
+        p.rules.push(r);
+    }
+}

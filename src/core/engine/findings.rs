@@ -302,40 +302,52 @@ fn duplicates_and_conflicts(
     let mut groups: Vec<&Vec<usize>> = by_key.values().filter(|g| g.len() > 1).collect();
     groups.sort_by_key(|g| g[0]); // table order, not hash order
     for g in groups {
-        let first = &rows[g[0]];
-        for &i in &g[1..] {
+        for (n, &i) in g.iter().enumerate().skip(1) {
             let r = &rows[i];
-            if r.origin.filter_key() == first.origin.filter_key() {
-                continue;
-            }
-            let code = if r.action == first.action {
-                "F105"
-            } else {
-                "F103"
+            // Against the first earlier row of another filter with the same action (a
+            // duplicate) and the first with another action (a conflict), not only the
+            // group's first row: in [block, permit, permit] the third duplicates the second.
+            let earlier = |same: bool| {
+                g[..n].iter().copied().find(|&j| {
+                    rows[j].origin.filter_key() != r.origin.filter_key()
+                        && (rows[j].action == r.action) == same
+                })
             };
-            if !sink.wants(code) {
-                sink.count_only(code);
-                continue;
+            if let Some(j) = earlier(true) {
+                if sink.wants("F105") {
+                    let first = &rows[j];
+                    sink.push(
+                        "F105",
+                        row_path(&r.origin),
+                        format!(
+                            "{} and {} give the same row ({}, {})",
+                            first.origin.describe(),
+                            r.origin.describe(),
+                            row_text(r),
+                            r.action.word()
+                        ),
+                        format!(
+                            "delete one of them; row {} never acts while row {} is there",
+                            i + offset,
+                            j + offset
+                        ),
+                    );
+                } else {
+                    sink.count_only("F105");
+                }
             }
-            let (msg, hint) = if code == "F105" {
-                (
-                    format!(
-                        "{} and {} give the same row ({}, {})",
-                        first.origin.describe(),
-                        r.origin.describe(),
-                        row_text(r),
-                        r.action.word()
-                    ),
-                    format!(
-                        "delete one of them; row {} never acts while row {} is there",
-                        i + offset,
-                        g[0] + offset
-                    ),
-                )
-            } else {
-                (conflict_text(first, r), conflict_hint(first, r))
-            };
-            sink.push(code, row_path(&r.origin), msg, hint);
+            if let Some(j) = earlier(false) {
+                if sink.wants("F103") {
+                    sink.push(
+                        "F103",
+                        row_path(&r.origin),
+                        conflict_text(&rows[j], r),
+                        conflict_hint(&rows[j], r),
+                    );
+                } else {
+                    sink.count_only("F103");
+                }
+            }
         }
     }
 }
@@ -453,12 +465,23 @@ fn cross_shape_conflicts(rows: &[Row], offset: usize, sink: &mut Sink) {
     }
 }
 
+/// What a row does to the packets it decides: the action and, for negotiate, the
+/// settings that change the outcome (inpass, soft, the tunnel endpoint).
+type Behaviour = (Behavior, bool, bool, Option<std::net::Ipv4Addr>);
+
+fn behaviour(r: &Row) -> Behaviour {
+    match r.action {
+        Behavior::Negotiate => (r.action, r.inpass, r.soft, r.tunnel),
+        a => (a, false, false, None),
+    }
+}
+
 /// How far `redundant` looks at rows of another action between a row and its container
 /// before giving up (and not reporting): keeps worst cases inside the frame budget.
 const SCAN_LIMIT: usize = 64;
 
 /// F104: a filter all of whose rows fall, unchanged, to a lighter row with the same
-/// action. Exact duplicates are F105's business, not this one's.
+/// action (and, for negotiate, the same inpass, soft and tunnel). Exact duplicates are F105's business, not this one's.
 fn redundant(
     rows: &[Row],
     offset: usize,
@@ -473,10 +496,20 @@ fn redundant(
         .collect();
     shapes.sort_unstable_by_key(|s| (s.sp, s.dp, s.proto, s.sport, s.dport));
     shapes.dedup();
-    // Positions of rows per action, for the "nothing different in between" test.
-    let mut by_action: [Vec<usize>; 3] = Default::default();
-    for (i, r) in rows.iter().enumerate() {
-        by_action[restrictiveness(r.action) as usize].push(i);
+    // Positions of rows per behaviour, for the "nothing different in between" test. A
+    // negotiate row's inpass, soft and tunnel are part of what it does: falling from an
+    // inpass row to one without inpass drops clear inbound traffic that was accepted.
+    let mut classes: FastMap<Behaviour, usize> = FastMap::default();
+    let class: Vec<usize> = rows
+        .iter()
+        .map(|r| {
+            let n = classes.len();
+            *classes.entry(behaviour(r)).or_insert(n)
+        })
+        .collect();
+    let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); classes.len()];
+    for (i, c) in class.iter().enumerate() {
+        by_class[*c].push(i);
     }
     let mut redundant_row = vec![false; rows.len()];
     for (i, r) in rows.iter().enumerate() {
@@ -497,12 +530,12 @@ fn redundant(
             }
         }
         let Some(c) = container else { continue };
-        if rows[c].action != r.action {
+        if class[c] != class[i] {
             continue;
         }
-        let mine = restrictiveness(r.action) as usize;
+        let mine = class[i];
         let mut clean = true;
-        'others: for (a, list) in by_action.iter().enumerate() {
+        'others: for (a, list) in by_class.iter().enumerate() {
             if a == mine {
                 continue;
             }
