@@ -346,6 +346,44 @@ fn cross_shape_conflict_at_equal_weight() {
     assert_eq!(r.with_code("F103").count(), 1, "{r:#?}");
 }
 
+/// Found by `engine_prop_findings`: across shapes each row kept one partner per key and
+/// action, so a second negotiate row meeting the mirrored block (any -> 10.10.1.7 against
+/// me -> any) was never named.
+#[test]
+fn every_row_in_a_cross_shape_conflict_is_named() {
+    let mut s = Snapshot::default();
+    add_rule(
+        &mut s,
+        "P",
+        "Secure",
+        vec![
+            filter("10.10.1.7", "any", 0, 0, 0, false),
+            filter("me", "any", 0, 0, 0, false),
+        ],
+        Behavior::Negotiate,
+    );
+    add_rule(
+        &mut s,
+        "P",
+        "Block",
+        vec![filter("10.10.1.7", "any", 0, 0, 0, true)],
+        Behavior::Block,
+    );
+    let r = check(&s, None, &ws2003());
+    let paths: Vec<_> = r.with_code("F103").map(|i| i.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            // Filter 1 twice: the identical block row, and the mirror (they meet in
+            // 10.10.1.7 -> 10.10.1.7).
+            "policies/P/rules/Secure/filter-lists/Secure list/filters/1",
+            "policies/P/rules/Secure/filter-lists/Secure list/filters/1",
+            "policies/P/rules/Secure/filter-lists/Secure list/filters/2"
+        ],
+        "{r:#?}"
+    );
+}
+
 #[test]
 fn output_is_bounded_per_code() {
     let mut s = Snapshot::default();

@@ -408,39 +408,56 @@ fn cross_shape_conflicts(rows: &[Row], offset: usize, sink: &mut Sink) {
                 if sa.sp >= sb.sp {
                     continue;
                 }
-                // Index B by its rows widened to A's source prefix; probe with A's rows
-                // widened to B's destination prefix. One action-slot per key is enough
-                // to find a conflicting partner.
-                let mut idx: FastMap<u128, [Option<usize>; 3]> = FastMap::default();
-                for &j in rb.iter() {
-                    let h = &rows[j].header;
-                    let k = Header {
-                        src: h.src.truncate(sa.sp),
-                        ..*h
-                    };
-                    let slot = &mut idx.entry(key(&k)).or_default()
-                        [restrictiveness(rows[j].action) as usize];
-                    slot.get_or_insert(j);
-                }
-                for &i in ra.iter() {
-                    let h = &rows[i].header;
-                    let k = Header {
+                // Both sides keyed by the meet's shape (A's source prefix, B's
+                // destination prefix): equal keys are exactly the overlapping pairs. Per
+                // key and action keep the first row; each row then pairs with its first
+                // partner of another action on the other side. Probing from both sides
+                // matters: a row whose only earlier partner is on the other side must be
+                // the later row of some reported pair (its filter is what F103 names).
+                let key_a = |h: &Header| {
+                    key(&Header {
                         dst: h.dst.truncate(sb.dp),
                         ..*h
-                    };
-                    let Some(slots) = idx.get(&key(&k)) else {
-                        continue;
-                    };
-                    let mine = restrictiveness(rows[i].action) as usize;
-                    if let Some(j) = slots
-                        .iter()
-                        .enumerate()
-                        .filter(|(a, _)| *a != mine)
-                        .find_map(|(_, j)| *j)
-                    {
-                        found.push((i.min(j), i.max(j)));
+                    })
+                };
+                let key_b = |h: &Header| {
+                    key(&Header {
+                        src: h.src.truncate(sa.sp),
+                        ..*h
+                    })
+                };
+                let index = |list: &[usize], k: &dyn Fn(&Header) -> u128| {
+                    let mut idx: FastMap<u128, [Option<usize>; 3]> = FastMap::default();
+                    for &j in list {
+                        let slot = &mut idx.entry(k(&rows[j].header)).or_default()
+                            [restrictiveness(rows[j].action) as usize];
+                        slot.get_or_insert(j);
                     }
-                }
+                    idx
+                };
+                let (idx_a, idx_b) = (index(ra, &key_a), index(rb, &key_b));
+                let mut probe =
+                    |list: &[usize],
+                     k: &dyn Fn(&Header) -> u128,
+                     other: &FastMap<u128, [Option<usize>; 3]>| {
+                        for &i in list {
+                            let Some(slots) = other.get(&k(&rows[i].header)) else {
+                                continue;
+                            };
+                            let mine = restrictiveness(rows[i].action) as usize;
+                            if let Some(j) = slots
+                                .iter()
+                                .enumerate()
+                                .filter(|(a, _)| *a != mine)
+                                .filter_map(|(_, j)| *j)
+                                .min()
+                            {
+                                found.push((i.min(j), i.max(j)));
+                            }
+                        }
+                    };
+                probe(ra, &key_a, &idx_b);
+                probe(rb, &key_b, &idx_a);
             }
         }
     }
