@@ -302,16 +302,34 @@ fn duplicates_and_conflicts(
     let mut groups: Vec<&Vec<usize>> = by_key.values().filter(|g| g.len() > 1).collect();
     groups.sort_by_key(|g| g[0]); // table order, not hash order
     for g in groups {
-        for (n, &i) in g.iter().enumerate().skip(1) {
+        // Per action: the first row so far, and the first from another filter than that
+        // one; between them they answer "first earlier row of a filter other than mine"
+        // in O(1), so a group of thousands of identical rows stays linear.
+        let mut seen: [Option<(usize, Option<usize>)>; 3] = [None; 3];
+        for &i in g.iter() {
             let r = &rows[i];
+            let fk = r.origin.filter_key();
+            let other_filter = |slot: Option<(usize, Option<usize>)>| {
+                let (j1, j2) = slot?;
+                if rows[j1].origin.filter_key() != fk {
+                    Some(j1)
+                } else {
+                    j2.filter(|j| rows[*j].origin.filter_key() != fk)
+                }
+            };
+            let mine = restrictiveness(r.action) as usize;
             // Against the first earlier row of another filter with the same action (a
             // duplicate) and the first with another action (a conflict), not only the
             // group's first row: in [block, permit, permit] the third duplicates the second.
             let earlier = |same: bool| {
-                g[..n].iter().copied().find(|&j| {
-                    rows[j].origin.filter_key() != r.origin.filter_key()
-                        && (rows[j].action == r.action) == same
-                })
+                if same {
+                    other_filter(seen[mine])
+                } else {
+                    (0..3)
+                        .filter(|a| *a != mine)
+                        .filter_map(|a| other_filter(seen[a]))
+                        .min()
+                }
             };
             if let Some(j) = earlier(true) {
                 if sink.wants("F105") {
@@ -347,6 +365,11 @@ fn duplicates_and_conflicts(
                 } else {
                     sink.count_only("F103");
                 }
+            }
+            match &mut seen[mine] {
+                None => seen[mine] = Some((i, None)),
+                Some((j1, j2 @ None)) if rows[*j1].origin.filter_key() != fk => *j2 = Some(i),
+                _ => {}
             }
         }
     }
