@@ -452,6 +452,37 @@ fn reach_lists_rows_with_examples() {
     assert!(HeaderSpace::parse("tcp any -> me:70000").is_err());
 }
 
+/// The old search tried six ports per row: behind a fence of blocked ports it missed
+/// the one open port (85) through which the permit is reached.
+#[test]
+fn reach_finds_the_one_open_port_behind_a_fence_of_blocks() {
+    let mut s = Snapshot::default();
+    let fence: Vec<_> = (80..=90u16)
+        .filter(|p| *p != 85)
+        .map(|p| filter("any", "me", 6, 0, p, false))
+        .collect();
+    add_rule(&mut s, "P", "Fence", fence, Behavior::Block);
+    add_rule(
+        &mut s,
+        "P",
+        "Allow TCP",
+        vec![filter("any", "me", 6, 0, 0, false)],
+        Behavior::Permit,
+    );
+    let t = table(&s, &ws2003());
+    let space = HeaderSpace::parse("tcp 203.0.113.9:1025 -> me:80-90").expect("space");
+    let items = reach(&t, &space).expect("ok");
+    let summary: Vec<String> = items
+        .iter()
+        .map(|i| format!("{:?} {}", i.row, i.example))
+        .collect();
+    assert_eq!(
+        summary,
+        ["Some(13) tcp 203.0.113.9:1025 -> 10.10.1.2:85"],
+        "{items:#?}"
+    );
+}
+
 #[test]
 fn no_match_passes() {
     let t = table(&Snapshot::default(), &ws2003());
