@@ -1,11 +1,12 @@
-//! Engine benchmarks (issue 3): table build, explain and check at 1k and 10k filters, and
-//! the re-check after one edit (the TUI's per-keystroke cost; budget 16 ms at 10k).
+//! Engine benchmarks (issue 3): table build, explain, check and reach at 1k and 10k
+//! filters, and the re-check after one edit (the TUI's per-keystroke cost; budget 16 ms at
+//! 10k).
 
 use std::hint::black_box;
 use std::net::Ipv4Addr;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use ipsedit::core::engine::{EffectiveTable, Packet, check, explain};
+use ipsedit::core::engine::{EffectiveTable, HeaderSpace, Packet, check, explain, reach};
 use ipsedit::core::model::{
     Address, Behavior, Filter, FilterAction, FilterList, HostContext, Interface, OsProfile, Policy,
     Protocol, Rule, Snapshot,
@@ -82,6 +83,11 @@ fn benches(c: &mut Criterion) {
         });
         c.bench_with_input(BenchmarkId::new("check", n), &s, |b, s| {
             b.iter(|| check(black_box(s), None, &s.host))
+        });
+        // The reverse question on the whole table: who reaches TCP 445 on this host.
+        let space = HeaderSpace::parse("tcp any -> me:445").expect("bench space");
+        c.bench_with_input(BenchmarkId::new("reach", n), &t, |b, t| {
+            b.iter(|| reach(black_box(t), &space))
         });
         // One edit (a port changes) then the full re-check the TUI runs.
         let mut edited = s.clone();

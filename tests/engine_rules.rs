@@ -255,6 +255,76 @@ fn pre_empted_redundant_and_duplicate_filters() {
     );
 }
 
+/// Found by `engine_prop_findings`: F104 compared actions only, so a negotiate filter
+/// with inpass was called redundant above a lighter negotiate filter without it, though
+/// deleting it drops the clear inbound traffic it accepted.
+#[test]
+fn a_negotiate_filter_is_redundant_only_with_the_same_inpass_and_soft() {
+    let mut s = Snapshot::default();
+    add_rule(
+        &mut s,
+        "P",
+        "Secure ICMP",
+        vec![filter("any", "any", 1, 0, 0, false)],
+        Behavior::Negotiate,
+    );
+    s.filter_actions[0].inpass = true;
+    add_rule(
+        &mut s,
+        "P",
+        "Secure all",
+        vec![filter("any", "any", 0, 0, 0, false)],
+        Behavior::Negotiate,
+    );
+    let r = check(&s, None, &ws2003());
+    assert_eq!(r.with_code("F104").count(), 0, "{r:#?}");
+    // With the same settings it is redundant.
+    s.filter_actions[1].inpass = true;
+    let r = check(&s, None, &ws2003());
+    let f104: Vec<_> = r.with_code("F104").map(|i| i.path.as_str()).collect();
+    assert_eq!(
+        f104,
+        ["policies/P/rules/Secure ICMP/filter-lists/Secure ICMP list/filters/1"]
+    );
+}
+
+/// Found by `engine_prop_findings`: identical rows were compared with the first of their
+/// group only, so in [block, permit, permit] the second permit's duplicate went unseen.
+#[test]
+fn a_duplicate_behind_a_conflict_is_still_a_duplicate() {
+    let mut s = Snapshot::default();
+    for (rule, b) in [
+        ("Block", Behavior::Block),
+        ("Allow", Behavior::Permit),
+        ("Allow again", Behavior::Permit),
+    ] {
+        add_rule(
+            &mut s,
+            "P",
+            rule,
+            vec![filter("any", "me", 6, 0, 445, false)],
+            b,
+        );
+    }
+    let r = check(&s, None, &ws2003());
+    let paths = |code| {
+        r.with_code(code)
+            .map(|i| i.path.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        paths("F105"),
+        ["policies/P/rules/Allow again/filter-lists/Allow again list/filters/1"]
+    );
+    assert_eq!(
+        paths("F103"),
+        [
+            "policies/P/rules/Allow/filter-lists/Allow list/filters/1",
+            "policies/P/rules/Allow again/filter-lists/Allow again list/filters/1"
+        ]
+    );
+}
+
 #[test]
 fn cross_shape_conflict_at_equal_weight() {
     let mut s = Snapshot::default();
@@ -274,6 +344,44 @@ fn cross_shape_conflict_at_equal_weight() {
     );
     let r = check(&s, None, &ws2003());
     assert_eq!(r.with_code("F103").count(), 1, "{r:#?}");
+}
+
+/// Found by `engine_prop_findings`: across shapes each row kept one partner per key and
+/// action, so a second negotiate row meeting the mirrored block (any -> 10.10.1.7 against
+/// me -> any) was never named.
+#[test]
+fn every_row_in_a_cross_shape_conflict_is_named() {
+    let mut s = Snapshot::default();
+    add_rule(
+        &mut s,
+        "P",
+        "Secure",
+        vec![
+            filter("10.10.1.7", "any", 0, 0, 0, false),
+            filter("me", "any", 0, 0, 0, false),
+        ],
+        Behavior::Negotiate,
+    );
+    add_rule(
+        &mut s,
+        "P",
+        "Block",
+        vec![filter("10.10.1.7", "any", 0, 0, 0, true)],
+        Behavior::Block,
+    );
+    let r = check(&s, None, &ws2003());
+    let paths: Vec<_> = r.with_code("F103").map(|i| i.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            // Filter 1 twice: the identical block row, and the mirror (they meet in
+            // 10.10.1.7 -> 10.10.1.7).
+            "policies/P/rules/Secure/filter-lists/Secure list/filters/1",
+            "policies/P/rules/Secure/filter-lists/Secure list/filters/1",
+            "policies/P/rules/Secure/filter-lists/Secure list/filters/2"
+        ],
+        "{r:#?}"
+    );
 }
 
 #[test]
@@ -342,6 +450,37 @@ fn reach_lists_rows_with_examples() {
     .expect("ok");
     assert!(items.is_empty(), "{items:#?}");
     assert!(HeaderSpace::parse("tcp any -> me:70000").is_err());
+}
+
+/// The old search tried six ports per row: behind a fence of blocked ports it missed
+/// the one open port (85) through which the permit is reached.
+#[test]
+fn reach_finds_the_one_open_port_behind_a_fence_of_blocks() {
+    let mut s = Snapshot::default();
+    let fence: Vec<_> = (80..=90u16)
+        .filter(|p| *p != 85)
+        .map(|p| filter("any", "me", 6, 0, p, false))
+        .collect();
+    add_rule(&mut s, "P", "Fence", fence, Behavior::Block);
+    add_rule(
+        &mut s,
+        "P",
+        "Allow TCP",
+        vec![filter("any", "me", 6, 0, 0, false)],
+        Behavior::Permit,
+    );
+    let t = table(&s, &ws2003());
+    let space = HeaderSpace::parse("tcp 203.0.113.9:1025 -> me:80-90").expect("space");
+    let items = reach(&t, &space).expect("ok");
+    let summary: Vec<String> = items
+        .iter()
+        .map(|i| format!("{:?} {}", i.row, i.example))
+        .collect();
+    assert_eq!(
+        summary,
+        ["Some(13) tcp 203.0.113.9:1025 -> 10.10.1.2:85"],
+        "{items:#?}"
+    );
 }
 
 #[test]

@@ -2,6 +2,8 @@
 //! so expected tables read like the table the CLI prints.
 #![allow(dead_code)]
 
+pub mod arb;
+
 use std::net::Ipv4Addr;
 
 use ipsedit::core::engine::{EffectiveTable, Packet, Row};

@@ -302,40 +302,75 @@ fn duplicates_and_conflicts(
     let mut groups: Vec<&Vec<usize>> = by_key.values().filter(|g| g.len() > 1).collect();
     groups.sort_by_key(|g| g[0]); // table order, not hash order
     for g in groups {
-        let first = &rows[g[0]];
-        for &i in &g[1..] {
+        // Per action: the first row so far, and the first from another filter than that
+        // one; between them they answer "first earlier row of a filter other than mine"
+        // in O(1), so a group of thousands of identical rows stays linear.
+        let mut seen: [Option<(usize, Option<usize>)>; 3] = [None; 3];
+        for &i in g.iter() {
             let r = &rows[i];
-            if r.origin.filter_key() == first.origin.filter_key() {
-                continue;
-            }
-            let code = if r.action == first.action {
-                "F105"
-            } else {
-                "F103"
+            let fk = r.origin.filter_key();
+            let other_filter = |slot: Option<(usize, Option<usize>)>| {
+                let (j1, j2) = slot?;
+                if rows[j1].origin.filter_key() != fk {
+                    Some(j1)
+                } else {
+                    j2.filter(|j| rows[*j].origin.filter_key() != fk)
+                }
             };
-            if !sink.wants(code) {
-                sink.count_only(code);
-                continue;
-            }
-            let (msg, hint) = if code == "F105" {
-                (
-                    format!(
-                        "{} and {} give the same row ({}, {})",
-                        first.origin.describe(),
-                        r.origin.describe(),
-                        row_text(r),
-                        r.action.word()
-                    ),
-                    format!(
-                        "delete one of them; row {} never acts while row {} is there",
-                        i + offset,
-                        g[0] + offset
-                    ),
-                )
-            } else {
-                (conflict_text(first, r), conflict_hint(first, r))
+            let mine = restrictiveness(r.action) as usize;
+            // Against the first earlier row of another filter with the same action (a
+            // duplicate) and the first with another action (a conflict), not only the
+            // group's first row: in [block, permit, permit] the third duplicates the second.
+            let earlier = |same: bool| {
+                if same {
+                    other_filter(seen[mine])
+                } else {
+                    (0..3)
+                        .filter(|a| *a != mine)
+                        .filter_map(|a| other_filter(seen[a]))
+                        .min()
+                }
             };
-            sink.push(code, row_path(&r.origin), msg, hint);
+            if let Some(j) = earlier(true) {
+                if sink.wants("F105") {
+                    let first = &rows[j];
+                    sink.push(
+                        "F105",
+                        row_path(&r.origin),
+                        format!(
+                            "{} and {} give the same row ({}, {})",
+                            first.origin.describe(),
+                            r.origin.describe(),
+                            row_text(r),
+                            r.action.word()
+                        ),
+                        format!(
+                            "delete one of them; row {} never acts while row {} is there",
+                            i + offset,
+                            j + offset
+                        ),
+                    );
+                } else {
+                    sink.count_only("F105");
+                }
+            }
+            if let Some(j) = earlier(false) {
+                if sink.wants("F103") {
+                    sink.push(
+                        "F103",
+                        row_path(&r.origin),
+                        conflict_text(&rows[j], r),
+                        conflict_hint(&rows[j], r),
+                    );
+                } else {
+                    sink.count_only("F103");
+                }
+            }
+            match &mut seen[mine] {
+                None => seen[mine] = Some((i, None)),
+                Some((j1, j2 @ None)) if rows[*j1].origin.filter_key() != fk => *j2 = Some(i),
+                _ => {}
+            }
         }
     }
 }
@@ -396,39 +431,56 @@ fn cross_shape_conflicts(rows: &[Row], offset: usize, sink: &mut Sink) {
                 if sa.sp >= sb.sp {
                     continue;
                 }
-                // Index B by its rows widened to A's source prefix; probe with A's rows
-                // widened to B's destination prefix. One action-slot per key is enough
-                // to find a conflicting partner.
-                let mut idx: FastMap<u128, [Option<usize>; 3]> = FastMap::default();
-                for &j in rb.iter() {
-                    let h = &rows[j].header;
-                    let k = Header {
-                        src: h.src.truncate(sa.sp),
-                        ..*h
-                    };
-                    let slot = &mut idx.entry(key(&k)).or_default()
-                        [restrictiveness(rows[j].action) as usize];
-                    slot.get_or_insert(j);
-                }
-                for &i in ra.iter() {
-                    let h = &rows[i].header;
-                    let k = Header {
+                // Both sides keyed by the meet's shape (A's source prefix, B's
+                // destination prefix): equal keys are exactly the overlapping pairs. Per
+                // key and action keep the first row; each row then pairs with its first
+                // partner of another action on the other side. Probing from both sides
+                // matters: a row whose only earlier partner is on the other side must be
+                // the later row of some reported pair (its filter is what F103 names).
+                let key_a = |h: &Header| {
+                    key(&Header {
                         dst: h.dst.truncate(sb.dp),
                         ..*h
-                    };
-                    let Some(slots) = idx.get(&key(&k)) else {
-                        continue;
-                    };
-                    let mine = restrictiveness(rows[i].action) as usize;
-                    if let Some(j) = slots
-                        .iter()
-                        .enumerate()
-                        .filter(|(a, _)| *a != mine)
-                        .find_map(|(_, j)| *j)
-                    {
-                        found.push((i.min(j), i.max(j)));
+                    })
+                };
+                let key_b = |h: &Header| {
+                    key(&Header {
+                        src: h.src.truncate(sa.sp),
+                        ..*h
+                    })
+                };
+                let index = |list: &[usize], k: &dyn Fn(&Header) -> u128| {
+                    let mut idx: FastMap<u128, [Option<usize>; 3]> = FastMap::default();
+                    for &j in list {
+                        let slot = &mut idx.entry(k(&rows[j].header)).or_default()
+                            [restrictiveness(rows[j].action) as usize];
+                        slot.get_or_insert(j);
                     }
-                }
+                    idx
+                };
+                let (idx_a, idx_b) = (index(ra, &key_a), index(rb, &key_b));
+                let mut probe =
+                    |list: &[usize],
+                     k: &dyn Fn(&Header) -> u128,
+                     other: &FastMap<u128, [Option<usize>; 3]>| {
+                        for &i in list {
+                            let Some(slots) = other.get(&k(&rows[i].header)) else {
+                                continue;
+                            };
+                            let mine = restrictiveness(rows[i].action) as usize;
+                            if let Some(j) = slots
+                                .iter()
+                                .enumerate()
+                                .filter(|(a, _)| *a != mine)
+                                .filter_map(|(_, j)| *j)
+                                .min()
+                            {
+                                found.push((i.min(j), i.max(j)));
+                            }
+                        }
+                    };
+                probe(ra, &key_a, &idx_b);
+                probe(rb, &key_b, &idx_a);
             }
         }
     }
@@ -453,12 +505,23 @@ fn cross_shape_conflicts(rows: &[Row], offset: usize, sink: &mut Sink) {
     }
 }
 
+/// What a row does to the packets it decides: the action and, for negotiate, the
+/// settings that change the outcome (inpass, soft, the tunnel endpoint).
+type Behaviour = (Behavior, bool, bool, Option<std::net::Ipv4Addr>);
+
+fn behaviour(r: &Row) -> Behaviour {
+    match r.action {
+        Behavior::Negotiate => (r.action, r.inpass, r.soft, r.tunnel),
+        a => (a, false, false, None),
+    }
+}
+
 /// How far `redundant` looks at rows of another action between a row and its container
 /// before giving up (and not reporting): keeps worst cases inside the frame budget.
 const SCAN_LIMIT: usize = 64;
 
 /// F104: a filter all of whose rows fall, unchanged, to a lighter row with the same
-/// action. Exact duplicates are F105's business, not this one's.
+/// action (and, for negotiate, the same inpass, soft and tunnel). Exact duplicates are F105's business, not this one's.
 fn redundant(
     rows: &[Row],
     offset: usize,
@@ -473,10 +536,20 @@ fn redundant(
         .collect();
     shapes.sort_unstable_by_key(|s| (s.sp, s.dp, s.proto, s.sport, s.dport));
     shapes.dedup();
-    // Positions of rows per action, for the "nothing different in between" test.
-    let mut by_action: [Vec<usize>; 3] = Default::default();
-    for (i, r) in rows.iter().enumerate() {
-        by_action[restrictiveness(r.action) as usize].push(i);
+    // Positions of rows per behaviour, for the "nothing different in between" test. A
+    // negotiate row's inpass, soft and tunnel are part of what it does: falling from an
+    // inpass row to one without inpass drops clear inbound traffic that was accepted.
+    let mut classes: FastMap<Behaviour, usize> = FastMap::default();
+    let class: Vec<usize> = rows
+        .iter()
+        .map(|r| {
+            let n = classes.len();
+            *classes.entry(behaviour(r)).or_insert(n)
+        })
+        .collect();
+    let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); classes.len()];
+    for (i, c) in class.iter().enumerate() {
+        by_class[*c].push(i);
     }
     let mut redundant_row = vec![false; rows.len()];
     for (i, r) in rows.iter().enumerate() {
@@ -497,12 +570,12 @@ fn redundant(
             }
         }
         let Some(c) = container else { continue };
-        if rows[c].action != r.action {
+        if class[c] != class[i] {
             continue;
         }
-        let mine = restrictiveness(r.action) as usize;
+        let mine = class[i];
         let mut clean = true;
-        'others: for (a, list) in by_action.iter().enumerate() {
+        'others: for (a, list) in by_class.iter().enumerate() {
             if a == mine {
                 continue;
             }

@@ -3,16 +3,20 @@
 //! (exemptions included) that some packet of the space reaches first, each with a concrete
 //! example packet, plus "no match" when part of the space passes by default.
 //!
-//! Examples come from a bounded search over boundary values (prefix edges, ports next to
-//! the ports of earlier rows), checked against the earlier rows that overlap. The search
-//! can miss a row reachable only through a gap it does not try; it never reports a row
-//! with a wrong example.
+//! Examples come from a search over one value per cell of each field (prefix edges and
+//! their neighbours, the ports and protocols rows name and one they do not), each
+//! candidate decided through a first-match index, not a scan. The search is exhaustive
+//! when the grid fits `BUDGET` (a host and a few dozen ports); beyond that it may miss a
+//! row reachable only through a cell it dropped. It never reports a row with a wrong
+//! example. Cost: one pass over the rows per part of the space, then per row meeting the
+//! space a containment test and a few lookups per shape: no pass over all pairs.
 
 use std::net::Ipv4Addr;
 
 use serde::Serialize;
 
 use super::explain::packet_direction;
+use super::findings::FastMap;
 use super::header::{Header, Net, example_addr};
 use super::packet::Packet;
 use super::table::{EffectiveTable, Origin, Row, behavior_word};
@@ -152,6 +156,9 @@ pub fn reach(table: &EffectiveTable, space: &HeaderSpace) -> Result<Vec<ReachIte
     };
     let srcs = expand(space.src)?;
     let dsts = expand(space.dst)?;
+    let index = FirstMatch::new(table);
+    let mut reported = vec![false; table.rows.len()];
+    let mut no_match_reported = false;
     let mut items: Vec<ReachItem> = Vec::new();
     for s in &srcs {
         for d in &dsts {
@@ -162,28 +169,279 @@ pub fn reach(table: &EffectiveTable, space: &HeaderSpace) -> Result<Vec<ReachIte
                 sp: space.src_ports,
                 dp: space.dst_ports,
             };
-            let mut earlier: Vec<&Row> = Vec::new();
-            for r in &table.rows {
-                let Some(meet) = sub.meet(&r.header) else {
-                    continue;
-                };
-                if r.action != Behavior::Block
-                    && !items.iter().any(|i| i.row == Some(r.index))
-                    && let Some(p) = find_example(table, &meet, &earlier)
+            // One pass: the rows this part of the space meets. Only they can decide a
+            // packet of it, and only their edges split it into cells.
+            let meets: Vec<(&Row, Sub)> = table
+                .rows
+                .iter()
+                .filter_map(|r| Some((r, sub.meet(&r.header)?)))
+                .collect();
+            let grid = Grid::new(&sub, meets.iter().map(|(r, _)| &r.header));
+            for (r, meet) in &meets {
+                if r.action == Behavior::Block || reported[r.index] || index.shadowed(meet, r.index)
                 {
+                    continue;
+                }
+                if let Some(p) = grid.find(table, meet, |p| index.first(p) == Some(r.index)) {
+                    reported[r.index] = true;
                     items.push(item(Some(r), p));
                 }
-                earlier.push(r);
             }
-            if !items.iter().any(|i| i.row.is_none())
-                && let Some(p) = find_example(table, &sub, &earlier)
+            if !no_match_reported
+                && let Some(p) = grid.find(table, &sub, |p| index.first(p).is_none())
             {
+                no_match_reported = true;
                 items.push(item(None, p));
             }
         }
     }
     items.sort_by_key(|i| i.row.unwrap_or(usize::MAX));
     Ok(items)
+}
+
+/// The explain question ("which row decides this packet first?") without a scan: rows
+/// grouped by shape (prefix lengths, which of protocol and ports are given), each group a
+/// map from the row's fields to its first index. A packet widened to each shape finds
+/// every row that matches it, so the answer costs one lookup per shape in the table
+/// (a few dozen), not one test per row.
+struct FirstMatch {
+    shapes: Vec<(Shape, FastMap<Header, usize>)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Shape {
+    sp: u8,
+    dp: u8,
+    proto: bool,
+    sport: bool,
+    dport: bool,
+}
+
+impl Shape {
+    fn of(h: &Header) -> Shape {
+        Shape {
+            sp: h.src.prefix,
+            dp: h.dst.prefix,
+            proto: h.protocol != 0,
+            sport: h.src_port != 0,
+            dport: h.dst_port != 0,
+        }
+    }
+
+    fn widen(self, h: &Header) -> Header {
+        Header {
+            v6: false,
+            src: h.src.truncate(self.sp),
+            dst: h.dst.truncate(self.dp),
+            protocol: if self.proto { h.protocol } else { 0 },
+            src_port: if self.sport { h.src_port } else { 0 },
+            dst_port: if self.dport { h.dst_port } else { 0 },
+        }
+    }
+}
+
+impl FirstMatch {
+    fn new(table: &EffectiveTable) -> FirstMatch {
+        let mut by_shape: FastMap<Shape, FastMap<Header, usize>> = FastMap::default();
+        for r in table.rows.iter().filter(|r| !r.header.v6) {
+            by_shape
+                .entry(Shape::of(&r.header))
+                .or_default()
+                .entry(r.header)
+                .or_insert(r.index);
+        }
+        FirstMatch {
+            shapes: by_shape.into_iter().collect(),
+        }
+    }
+
+    /// The first row matching an IPv4 packet (what `explain` decides with).
+    fn first(&self, p: &Packet) -> Option<usize> {
+        let (std::net::IpAddr::V4(s), std::net::IpAddr::V4(d)) = (p.src, p.dst) else {
+            return None;
+        };
+        let h = Header::new(
+            Net::host(s),
+            Net::host(d),
+            p.protocol,
+            p.src_port,
+            p.dst_port,
+        );
+        self.shapes
+            .iter()
+            .filter_map(|(shape, rows)| rows.get(&shape.widen(&h)).copied())
+            .min()
+    }
+
+    /// Some row before `index` takes every packet of `meet`: the row decides nothing
+    /// here, whatever the search would try.
+    fn shadowed(&self, meet: &Sub, index: usize) -> bool {
+        let single = |r: (u16, u16)| (r.0 == r.1).then_some(r.0);
+        let (sp, dp) = (single(meet.sp), single(meet.dp));
+        let h = Header::new(
+            meet.src,
+            meet.dst,
+            meet.protocol.unwrap_or(0),
+            sp.unwrap_or(0),
+            dp.unwrap_or(0),
+        );
+        self.shapes.iter().any(|(shape, rows)| {
+            // A row contains the meet when each of its fields is wider or equal: a
+            // prefix no longer, a given field only where the meet has a single value.
+            shape.sp <= meet.src.prefix
+                && shape.dp <= meet.dst.prefix
+                && (!shape.proto || meet.protocol.is_some())
+                && (!shape.sport || sp.is_some())
+                && (!shape.dport || dp.is_some())
+                && rows.get(&shape.widen(&h)).is_some_and(|&j| j < index)
+        })
+    }
+}
+
+/// Candidate values per field: one in each cell that the edges of the rows meeting a
+/// sub-space cut it into, so that a packet decided by a row exists exactly when one
+/// built from these values is. Preferred values (a documentation address, ports 1025
+/// and 1026, the range ends) come first, so examples read well.
+struct Grid {
+    src: Vec<u32>,
+    dst: Vec<u32>,
+    sp: Vec<u16>,
+    dp: Vec<u16>,
+    protos: Vec<u8>,
+}
+
+/// How many packets one search tries at most. Small spaces (a host, a few dozen ports)
+/// stay under it and are searched exhaustively; larger ones keep the preferred values
+/// and as many edges as fit.
+const BUDGET: usize = 4096;
+
+impl Grid {
+    fn new<'a>(sub: &Sub, rows: impl Iterator<Item = &'a Header> + Clone) -> Grid {
+        let addrs = |n: Net, pick: fn(&Header) -> Net| {
+            let mut v = vec![u32::from(example_addr(n, 9)), n.first(), n.last()];
+            for h in rows.clone() {
+                let e = pick(h);
+                v.extend([
+                    e.first(),
+                    e.last(),
+                    e.last().wrapping_add(1),
+                    e.first().wrapping_sub(1),
+                ]);
+            }
+            ordered(v, |a| n.contains_addr(*a))
+        };
+        let ports = |r: (u16, u16), pick: fn(&Header) -> u16| {
+            let mut v = vec![1025, 1026, r.0, r.1];
+            let given: std::collections::BTreeSet<u16> =
+                rows.clone().map(pick).filter(|p| *p != 0).collect();
+            // One port no row names: the cell of "any other port".
+            v.extend((r.0.max(1)..=r.1).find(|p| !given.contains(p)));
+            for p in &given {
+                v.extend([*p, p.wrapping_add(1), p.wrapping_sub(1)]);
+            }
+            ordered(v, |p| r.0 <= *p && *p <= r.1 && *p != 0)
+        };
+        let protos = match sub.protocol {
+            Some(p) => vec![p],
+            None => {
+                let mut v = vec![6, 17, 1, 47];
+                let given: std::collections::BTreeSet<u8> =
+                    rows.clone().map(|h| h.protocol).collect();
+                v.extend((1..=u8::MAX).find(|p| !given.contains(p)));
+                v.extend(given);
+                ordered(v, |p| *p != 0)
+            }
+        };
+        Grid {
+            src: addrs(sub.src, |h| h.src),
+            dst: addrs(sub.dst, |h| h.dst),
+            sp: ports(sub.sp, |h| h.src_port),
+            dp: ports(sub.dp, |h| h.dst_port),
+            protos,
+        }
+    }
+
+    /// The first packet of `within` built from grid values that `wanted` accepts.
+    fn find(
+        &self,
+        table: &EffectiveTable,
+        within: &Sub,
+        wanted: impl Fn(&Packet) -> bool,
+    ) -> Option<Packet> {
+        // The preferred values of `within` itself first (as `Header::example` would
+        // pick them), then the grid's cells inside it.
+        let addrs = |n: Net, grid: &[u32]| {
+            let mut v = vec![u32::from(example_addr(n, 9)), n.first(), n.last()];
+            v.extend_from_slice(grid);
+            ordered(v, |a| n.contains_addr(*a))
+        };
+        let ports = |r: (u16, u16), grid: &[u16]| {
+            let mut v = vec![1025, 1026, r.0, r.1];
+            v.extend_from_slice(grid);
+            ordered(v, |p| r.0 <= *p && *p <= r.1 && *p != 0)
+        };
+        let mut srcs = addrs(within.src, &self.src);
+        let mut dsts = addrs(within.dst, &self.dst);
+        let mut sps = ports(within.sp, &self.sp);
+        let mut dps = ports(within.dp, &self.dp);
+        let protos: Vec<u8> = match within.protocol {
+            Some(p) => vec![p],
+            None => self.protos.clone(),
+        };
+        // Over budget: halve the longest list (its preferred values stay in front).
+        loop {
+            let size = srcs.len() * dsts.len() * sps.len().max(1) * dps.len().max(1) * protos.len();
+            if size <= BUDGET {
+                break;
+            }
+            let longest = [srcs.len(), dsts.len(), sps.len(), dps.len()];
+            match longest
+                .iter()
+                .enumerate()
+                .max_by_key(|(_, n)| **n)
+                .map(|(i, _)| i)
+            {
+                Some(0) => srcs.truncate(srcs.len().div_ceil(2)),
+                Some(1) => dsts.truncate(dsts.len().div_ceil(2)),
+                Some(2) => sps.truncate(sps.len().div_ceil(2)),
+                _ => dps.truncate(dps.len().div_ceil(2)),
+            }
+        }
+        for &proto in &protos {
+            let with_ports = proto == 6 || proto == 17;
+            // Protocols without ports fit only when the space allows "any" port.
+            let (sps, dps) = if with_ports {
+                (sps.clone(), dps.clone())
+            } else if within.sp == (0, u16::MAX) && within.dp == (0, u16::MAX) {
+                (vec![0], vec![0])
+            } else {
+                continue;
+            };
+            for &sa in &srcs {
+                for &da in &dsts {
+                    for &spt in &sps {
+                        for &dpt in &dps {
+                            let p =
+                                Packet::v4(proto, Ipv4Addr::from(sa), spt, Ipv4Addr::from(da), dpt);
+                            // A host talking to itself is no answer to "who can reach".
+                            if sa != da && packet_direction(table, &p).is_ok() && wanted(&p) {
+                                return Some(p);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Keeps the values `keep` accepts, each once, in first-seen order.
+fn ordered<T: Copy + Eq + std::hash::Hash>(v: Vec<T>, keep: impl Fn(&T) -> bool) -> Vec<T> {
+    let mut seen = std::collections::HashSet::new();
+    v.into_iter()
+        .filter(|x| keep(x) && seen.insert(*x))
+        .collect()
 }
 
 fn item(r: Option<&Row>, p: Packet) -> ReachItem {
@@ -248,73 +506,4 @@ impl Sub {
             dp: port(self.dp, h.dst_port)?,
         })
     }
-}
-
-/// Candidate values around the edges of what earlier rows take.
-fn find_example(table: &EffectiveTable, s: &Sub, earlier: &[&Row]) -> Option<Packet> {
-    let overl: Vec<&Header> = earlier
-        .iter()
-        .map(|r| &r.header)
-        .filter(|h| s.meet(h).is_some())
-        .collect();
-    let addrs = |n: Net, pick: fn(&Header) -> Net| {
-        let mut v = vec![u32::from(example_addr(n, 9)), n.first(), n.last()];
-        for h in overl.iter().take(16) {
-            let e = pick(h);
-            v.extend([e.last().wrapping_add(1), e.first().wrapping_sub(1)]);
-        }
-        v.retain(|a| n.contains_addr(*a));
-        v.dedup();
-        v.truncate(8);
-        v
-    };
-    let ports = |r: (u16, u16), pick: fn(&Header) -> u16| {
-        let mut v = vec![1025, 1026, r.0, r.1];
-        for h in overl.iter().take(16) {
-            let p = pick(h);
-            if p != 0 {
-                v.extend([p.wrapping_add(1), p.wrapping_sub(1)]);
-            }
-        }
-        v.retain(|p| r.0 <= *p && *p <= r.1 && *p != 0);
-        v.dedup();
-        v.truncate(6);
-        v
-    };
-    let protos: Vec<u8> = match s.protocol {
-        Some(p) => vec![p],
-        None => vec![6, 17, 1, 47],
-    };
-    let srcs = addrs(s.src, |h| h.src);
-    let dsts = addrs(s.dst, |h| h.dst);
-    let sps = ports(s.sp, |h| h.src_port);
-    let dps = ports(s.dp, |h| h.dst_port);
-    for &proto in &protos {
-        let with_ports = proto == 6 || proto == 17;
-        // Protocols without ports fit only when the space allows "any" port.
-        let (sps, dps) = if with_ports {
-            (sps.clone(), dps.clone())
-        } else if s.sp == (0, u16::MAX) && s.dp == (0, u16::MAX) {
-            (vec![0], vec![0])
-        } else {
-            continue;
-        };
-        for &sa in &srcs {
-            for &da in &dsts {
-                for &spt in &sps {
-                    for &dpt in &dps {
-                        let p = Packet::v4(proto, Ipv4Addr::from(sa), spt, Ipv4Addr::from(da), dpt);
-                        // A host talking to itself is no answer to "who can reach".
-                        if sa != da
-                            && packet_direction(table, &p).is_ok()
-                            && !overl.iter().any(|h| h.matches(&p))
-                        {
-                            return Some(p);
-                        }
-                    }
-                }
-            }
-        }
-    }
-    None
 }

@@ -1,6 +1,8 @@
 //! A deliberately naive evaluator, straight from DOMAIN.md §2-§3, that shares no code with
 //! `table` or `explain` beyond the model: tests compare the two on random policies.
-//! Linear in everything; never use it on the hot path.
+//! Linear in everything; never use it on the hot path. `rows` and `matching` give the
+//! naive table itself, with each row's identity, so tests can compare deciding rows and
+//! trails, not only verdicts.
 
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -8,7 +10,9 @@ use super::exemptions::{
     Exemption, cannot_filter_multicast, default_value, honoured_values, kept_by_value,
 };
 use super::packet::Packet;
-use crate::core::model::{Address, Behavior, Filter, HostContext, Id, Snapshot, mask_prefix};
+use crate::core::model::{
+    Address, Behavior, Filter, FilterAction, HostContext, Id, Snapshot, mask_prefix,
+};
 
 /// What the reference evaluator decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,5 +169,290 @@ fn addr_match(side: &Address, a: Ipv4Addr, host: &HostContext) -> Option<u8> {
             let m = u32::from(*mask);
             (u32::from(a) & m == u32::from(*addr) & m).then_some(p)
         }
+    }
+}
+
+/// One concrete row as the reference sees it: what it matches and where it comes from.
+/// Identity fields (`exemption`, `filter`, `reversed` and the match fields) let a test find
+/// the same row in an `EffectiveTable` without trusting the table's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RefRow {
+    pub exemption: Option<Exemption>,
+    /// (rule id, filter id) for policy filters, (None, dynamic rule id) for dynamic rules:
+    /// the same key as `Origin::filter_key`.
+    pub filter: Option<(Option<Id>, Id)>,
+    /// The reverse row of a mirrored filter.
+    pub reversed: bool,
+    /// The IPv6 exemption row (its IPv4 fields are unused).
+    pub v6: bool,
+    /// Prefixes as (network address, prefix length).
+    pub src: (Ipv4Addr, u8),
+    pub dst: (Ipv4Addr, u8),
+    /// 0 = any.
+    pub protocol: u8,
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub action: Behavior,
+    pub inpass: bool,
+    pub soft: bool,
+    /// `None` for exemption rows.
+    pub weight: Option<u16>,
+}
+
+impl RefRow {
+    fn matches(&self, p: &Packet) -> bool {
+        let (IpAddr::V4(s), IpAddr::V4(d)) = (p.src, p.dst) else {
+            return self.v6;
+        };
+        let inside = |(net, len): (Ipv4Addr, u8), a: Ipv4Addr| {
+            len == 0
+                || u32::from(a) >> (32 - u32::from(len)) == u32::from(net) >> (32 - u32::from(len))
+        };
+        !self.v6
+            && inside(self.src, s)
+            && inside(self.dst, d)
+            && (self.protocol == 0 || self.protocol == p.protocol)
+            && (self.src_port == 0 || self.src_port == p.src_port)
+            && (self.dst_port == 0 || self.dst_port == p.dst_port)
+    }
+}
+
+/// Host addresses: every interface address once, in configured order.
+fn host_addresses(host: &HostContext) -> Vec<Ipv4Addr> {
+    let mut v: Vec<Ipv4Addr> = Vec::new();
+    for i in &host.interfaces {
+        if !v.contains(&i.addr) {
+            v.push(i.addr);
+        }
+    }
+    v
+}
+
+/// 255.255.255.255, then the subnet broadcast of each interface of prefix /30 or shorter.
+fn broadcast_addresses(host: &HostContext) -> Vec<Ipv4Addr> {
+    let mut v = vec![Ipv4Addr::BROADCAST];
+    for i in host.interfaces.iter().filter(|i| i.prefix <= 30) {
+        let b = Ipv4Addr::from(u32::from(i.addr) | (u32::MAX >> i.prefix));
+        if !v.contains(&b) {
+            v.push(b);
+        }
+    }
+    v
+}
+
+/// Whether the driver sees the packet at all (DOMAIN.md §3 step 7).
+pub fn for_this_host(host: &HostContext, p: &Packet) -> bool {
+    let (IpAddr::V4(s), IpAddr::V4(d)) = (p.src, p.dst) else {
+        return true;
+    };
+    let me = host_addresses(host);
+    me.contains(&s) || me.contains(&d) || d.is_multicast() || broadcast_addresses(host).contains(&d)
+}
+
+/// The exemption rows in force, in KB 811832's order: per exemption, per host address,
+/// source-port rows before destination-port rows, this host as source before as
+/// destination; multicast and broadcast rows from this host before those from anyone.
+pub fn exemption_rows(host: &HostContext) -> Vec<RefRow> {
+    let value = match host.no_default_exempt {
+        Some(v) if honoured_values(host.profile).contains(&v) => v,
+        _ => default_value(host.profile),
+    };
+    let active = |e: Exemption| {
+        e == Exemption::Ipv6
+            || kept_by_value(value).contains(&e)
+            || (cannot_filter_multicast(host.profile)
+                && matches!(e, Exemption::Multicast | Exemption::Broadcast))
+    };
+    let me = host_addresses(host);
+    let any = (Ipv4Addr::UNSPECIFIED, 0);
+    let row = |e, src, dst, protocol, src_port, dst_port| RefRow {
+        exemption: Some(e),
+        filter: None,
+        reversed: false,
+        v6: false,
+        src,
+        dst,
+        protocol,
+        src_port,
+        dst_port,
+        action: Behavior::Permit,
+        inpass: false,
+        soft: false,
+        weight: None,
+    };
+    let mut v = Vec::new();
+    if active(Exemption::Kerberos) {
+        for proto in [17, 6] {
+            for m in &me {
+                for (sp, dp) in [(88, 0), (0, 88)] {
+                    v.push(row(Exemption::Kerberos, (*m, 32), any, proto, sp, dp));
+                    v.push(row(Exemption::Kerberos, any, (*m, 32), proto, sp, dp));
+                }
+            }
+        }
+    }
+    if active(Exemption::Ike) {
+        for m in &me {
+            v.push(row(Exemption::Ike, (*m, 32), any, 17, 500, 500));
+            v.push(row(Exemption::Ike, any, (*m, 32), 17, 500, 500));
+        }
+    }
+    if active(Exemption::Rsvp) {
+        for m in &me {
+            v.push(row(Exemption::Rsvp, (*m, 32), any, 46, 0, 0));
+            v.push(row(Exemption::Rsvp, any, (*m, 32), 46, 0, 0));
+        }
+    }
+    if active(Exemption::Multicast) {
+        let mc = (Ipv4Addr::new(224, 0, 0, 0), 4);
+        for m in &me {
+            v.push(row(Exemption::Multicast, (*m, 32), mc, 0, 0, 0));
+        }
+        v.push(row(Exemption::Multicast, any, mc, 0, 0, 0));
+    }
+    if active(Exemption::Broadcast) {
+        for b in broadcast_addresses(host) {
+            for m in &me {
+                v.push(row(Exemption::Broadcast, (*m, 32), (b, 32), 0, 0, 0));
+            }
+            v.push(row(Exemption::Broadcast, any, (b, 32), 0, 0, 0));
+        }
+    }
+    v.push(RefRow {
+        v6: true,
+        ..row(Exemption::Ipv6, any, any, 0, 0, 0)
+    });
+    v
+}
+
+/// The concrete prefixes one side of a filter stands for (none for a mask with holes).
+fn concrete(side: &Address, host: &HostContext) -> Vec<(Ipv4Addr, u8)> {
+    let hosts = |v: &[Ipv4Addr]| v.iter().map(|a| (*a, 32)).collect();
+    match side {
+        Address::Any => vec![(Ipv4Addr::UNSPECIFIED, 0)],
+        Address::Me => hosts(&host_addresses(host)),
+        Address::Dns { resolved, .. } => hosts(resolved),
+        Address::Server(k) => hosts(host.servers(*k)),
+        Address::Ip { addr, mask } => match mask_prefix(*mask) {
+            Some(p) => vec![(Ipv4Addr::from(u32::from(*addr) & u32::from(*mask)), p)],
+            None => Vec::new(),
+        },
+    }
+}
+
+/// The filter rows of the evaluated policy and the dynamic rules, in the order they were
+/// written (policy rules, filters of each list, then dynamic rules), before sorting.
+fn filter_rows(snapshot: &Snapshot, policy: Option<Id>, host: &HostContext) -> Vec<RefRow> {
+    let mut out = Vec::new();
+    let mut add = |f: &Filter, a: &FilterAction, key: (Option<Id>, Id)| {
+        for s in concrete(&f.source, host) {
+            for d in concrete(&f.destination, host) {
+                let mut sides = vec![(s, f.src_port, d, f.dst_port, false)];
+                // The mirror swaps addresses and ports; when that is the same row, it is
+                // one row.
+                if f.mirrored && !(s == d && f.src_port == f.dst_port) {
+                    sides.push((d, f.dst_port, s, f.src_port, true));
+                }
+                for (src, src_port, dst, dst_port, reversed) in sides {
+                    let weight = 8 * (u16::from(src.1) + u16::from(dst.1))
+                        + if f.protocol.0 != 0 { 4 } else { 0 }
+                        + if src_port != 0 { 2 } else { 0 }
+                        + if dst_port != 0 { 1 } else { 0 };
+                    out.push(RefRow {
+                        exemption: None,
+                        filter: Some(key),
+                        reversed,
+                        v6: false,
+                        src,
+                        dst,
+                        protocol: f.protocol.0,
+                        src_port,
+                        dst_port,
+                        action: a.behavior,
+                        inpass: a.inpass,
+                        soft: a.soft,
+                        weight: Some(weight),
+                    });
+                }
+            }
+        }
+    };
+    if let Some(p) = policy
+        .or(snapshot.assigned)
+        .and_then(|id| snapshot.policy(id))
+    {
+        for r in p.rules.iter().filter(|r| r.active) {
+            if let (Some(l), Some(a)) = (
+                snapshot.filter_list(r.filter_list),
+                snapshot.filter_action(r.filter_action),
+            ) {
+                for f in &l.filters {
+                    add(f, a, (Some(r.id), f.id));
+                }
+            }
+        }
+    }
+    for d in &snapshot.dynamic {
+        add(&d.filter, &d.action, (None, d.id));
+    }
+    out
+}
+
+/// Every row of the naive table, in evaluation order: exemptions, then filter rows by
+/// weight (heaviest first), block before negotiate before permit at equal weight, and
+/// the written order after that.
+pub fn rows(snapshot: &Snapshot, policy: Option<Id>, host: &HostContext) -> Vec<RefRow> {
+    let mut filters = filter_rows(snapshot, policy, host);
+    let rank = |b: Behavior| match b {
+        Behavior::Block => 0,
+        Behavior::Negotiate => 1,
+        Behavior::Permit => 2,
+    };
+    // A stable sort keeps the written order among equals.
+    filters.sort_by_key(|r| (std::cmp::Reverse(r.weight), rank(r.action)));
+    let mut all = exemption_rows(host);
+    all.extend(filters);
+    all
+}
+
+/// Every row that matches the packet, in evaluation order: the first decides.
+pub fn matching(
+    snapshot: &Snapshot,
+    policy: Option<Id>,
+    host: &HostContext,
+    packet: &Packet,
+) -> Vec<RefRow> {
+    rows(snapshot, policy, host)
+        .into_iter()
+        .filter(|r| r.matches(packet))
+        .collect()
+}
+
+/// What happens with a peer of the given kind (DOMAIN.md §3 step 6). `decider` is the
+/// first matching row, `None` when nothing matches.
+pub fn outcome(
+    host: &HostContext,
+    packet: &Packet,
+    decider: Option<&RefRow>,
+    peer_speaks_ipsec: bool,
+) -> super::explain::Outcome {
+    use super::explain::Outcome;
+    let Some(r) = decider else {
+        return Outcome::Clear;
+    };
+    let outbound = match packet.src {
+        IpAddr::V4(s) => host_addresses(host).contains(&s),
+        IpAddr::V6(_) => false,
+    };
+    match r.action {
+        Behavior::Permit => Outcome::Clear,
+        Behavior::Block => Outcome::Dropped,
+        Behavior::Negotiate if peer_speaks_ipsec => Outcome::Secured,
+        // A plain peer: outbound falls back to clear only with soft; inbound clear
+        // traffic is accepted only with inpass (soft alone needs an earlier soft SA,
+        // which a single packet cannot show).
+        Behavior::Negotiate if outbound && r.soft => Outcome::Clear,
+        Behavior::Negotiate if !outbound && r.inpass => Outcome::Clear,
+        Behavior::Negotiate => Outcome::Dropped,
     }
 }
