@@ -73,15 +73,119 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// False (after saying so) when tmux is missing outside CI; CI installs it (.ci/run), so
+/// there a missing tmux is a failure, not a skip.
+fn tmux_available() -> bool {
+    if Command::new("tmux").arg("-V").output().is_ok() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "tui_e2e needs tmux in CI: .ci/run should have installed it"
+    );
+    eprintln!("SKIPPED tui_e2e: tmux is not installed (apt-get install tmux to run it)");
+    false
+}
+
+/// Processes whose command line mentions `needle` (from /proc, no extra tools).
+fn processes_mentioning(needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return found;
+    };
+    for e in dir.flatten() {
+        if let Ok(cmd) = std::fs::read(e.path().join("cmdline")) {
+            let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+            if cmd.contains(needle) && !cmd.contains("tmux") {
+                found.push(format!("{}: {cmd}", e.file_name().to_string_lossy()));
+            }
+        }
+    }
+    found
+}
+
+/// A dropped SSH session is a terminal that vanishes: the TUI must write its unsaved
+/// edits to a recovery file and exit, not spin on the dead terminal (crossterm's default
+/// event source loops on a read error; ipsedit uses its /dev/tty source, which reports it).
+#[test]
+fn a_dropped_terminal_ends_the_session_and_keeps_the_edits() {
+    if !tmux_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = tmp.path().join("kb813878");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/kb813878"),
+        &store,
+    );
+    let bin = env!("CARGO_BIN_EXE_ipsedit");
+    let tmux = Tmux {
+        socket: format!("ipsedit-hup-{}", std::process::id()),
+    };
+    // No shell around it: the TUI itself owns the terminal that disappears.
+    let cmd = format!(
+        "env LANG=C.UTF-8 TERM=xterm-256color {bin} --store {}",
+        store.display()
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        &cmd,
+    ]);
+    tmux.wait("the policies view", |s| s.contains("Block UDP 1434 Filter"));
+    tmux.keys(&["A"]);
+    tmux.wait("the unsaved marker", |s| s.contains("[+]"));
+    tmux.run(&["kill-server"]);
+
+    let needle = store.display().to_string();
+    let start = Instant::now();
+    let recovery = loop {
+        let found = std::fs::read_dir(tmp.path())
+            .expect("tempdir")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .find(|n| n.starts_with("kb813878.recovery-"));
+        if let Some(name) = found
+            && processes_mentioning(&needle).is_empty()
+        {
+            break tmp.path().join(name);
+        }
+        if start.elapsed() >= Duration::from_secs(10) {
+            // Do not leave a spinning process behind a failed run.
+            for p in processes_mentioning(&needle) {
+                if let Some((pid, _)) = p.split_once(':') {
+                    let _ = Command::new("kill").args(["-9", pid]).status();
+                }
+            }
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "after the terminal vanished: recovery file {:?}, still running {:?}",
+            std::fs::read_dir(tmp.path())
+                .expect("tempdir")
+                .flatten()
+                .map(|e| e.file_name())
+                .collect::<Vec<_>>(),
+            processes_mentioning(&needle)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let text = std::fs::read_to_string(&recovery).expect("recovery file");
+    assert!(text.contains("Block UDP 1434 Filter"), "{text}");
+    // The store itself was never touched: the edit (unassign) lives only in the copy.
+    let store_text = std::fs::read_to_string(store.join("store.ron")).expect("store");
+    assert!(store_text.contains("assigned: Some("), "{store_text}");
+}
+
 #[test]
 fn kerberos_row_goes_with_no_default_exempt_1_and_a_form_rule_is_saved() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        // CI installs tmux (.ci/run), so there a missing tmux is a failure, not a skip.
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "tui_e2e needs tmux in CI: .ci/run should have installed it"
-        );
-        eprintln!("SKIPPED tui_e2e: tmux is not installed (apt-get install tmux to run it)");
+    if !tmux_available() {
         return;
     }
     let tmp = tempfile::tempdir().expect("tempdir");

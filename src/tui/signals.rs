@@ -2,11 +2,19 @@
 //! then writes a recovery copy of unsaved edits, restores the terminal and exits.
 //!
 //! crossterm has no signal API; `signal-hook` (already in the tree through crossterm)
-//! registers an async-signal-safe handler that only stores the signal number.
+//! registers an async-signal-safe handler that only stores the signal number. A second
+//! signal before the loop has acted on the first terminates the process.
 
 use std::sync::Arc;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Set by the first SIGHUP/SIGTERM and never cleared: a second one then exits at once.
+#[cfg(unix)]
+fn asked() -> &'static Arc<std::sync::atomic::AtomicBool> {
+    static ASKED: OnceLock<Arc<std::sync::atomic::AtomicBool>> = OnceLock::new();
+    ASKED.get_or_init(|| Arc::new(std::sync::atomic::AtomicBool::new(false)))
+}
 
 /// The last signal received (0: none), shared with the handlers.
 fn received() -> &'static Arc<AtomicUsize> {
@@ -19,10 +27,15 @@ mod imp {
     use signal_hook::consts::{SIGHUP, SIGTERM};
 
     pub fn install() {
+        let asked = super::asked();
         for sig in [SIGHUP, SIGTERM] {
-            // A failed registration leaves the default action (terminate): the terminal
-            // guard's drop still runs on a normal exit path, so only the recovery copy
-            // would be lost; nothing to do but carry on.
+            // A second signal while the first is still pending ends the process at once
+            // (exit 1): if the event loop is ever stuck, `kill` still works. Registered
+            // before the flag so it sees the state the first signal left.
+            let _ = signal_hook::flag::register_conditional_shutdown(sig, 1, asked.clone());
+            let _ = signal_hook::flag::register(sig, asked.clone());
+            // A failed registration leaves the default action (terminate): only the
+            // recovery copy would be lost; nothing to do but carry on.
             let _ = signal_hook::flag::register_usize(sig, super::received().clone(), sig as usize);
         }
     }
