@@ -104,14 +104,10 @@ fn processes_mentioning(needle: &str) -> Vec<String> {
     found
 }
 
-/// A dropped SSH session is a terminal that vanishes: the TUI must write its unsaved
-/// edits to a recovery file and exit, not spin on the dead terminal (crossterm's default
-/// event source loops on a read error; ipsedit uses its /dev/tty source, which reports it).
-#[test]
-fn a_dropped_terminal_ends_the_session_and_keeps_the_edits() {
-    if !tmux_available() {
-        return;
-    }
+/// A copy of the KB 813878 sample store and the real binary opened on it in a private
+/// tmux server at 80x24; `then` is appended to the command (e.g. `; sleep 5` to keep the
+/// pane after exit, or nothing so the TUI itself owns the terminal).
+fn open_sample(socket: &str, then: &str) -> (tempfile::TempDir, std::path::PathBuf, Tmux) {
     let tmp = tempfile::tempdir().expect("tempdir");
     let store = tmp.path().join("kb813878");
     copy_dir(
@@ -120,11 +116,10 @@ fn a_dropped_terminal_ends_the_session_and_keeps_the_edits() {
     );
     let bin = env!("CARGO_BIN_EXE_ipsedit");
     let tmux = Tmux {
-        socket: format!("ipsedit-hup-{}", std::process::id()),
+        socket: format!("{socket}-{}", std::process::id()),
     };
-    // No shell around it: the TUI itself owns the terminal that disappears.
     let cmd = format!(
-        "env LANG=C.UTF-8 TERM=xterm-256color {bin} --store {}",
+        "env LANG=C.UTF-8 TERM=xterm-256color {bin} --store {}{then}",
         store.display()
     );
     tmux.run(&[
@@ -139,6 +134,19 @@ fn a_dropped_terminal_ends_the_session_and_keeps_the_edits() {
         &cmd,
     ]);
     tmux.wait("the policies view", |s| s.contains("Block UDP 1434 Filter"));
+    (tmp, store, tmux)
+}
+
+/// A dropped SSH session is a terminal that vanishes: the TUI must write its unsaved
+/// edits to a recovery file and exit, not spin on the dead terminal (crossterm's default
+/// event source loops on a read error; ipsedit uses its /dev/tty source, which reports it).
+#[test]
+fn a_dropped_terminal_ends_the_session_and_keeps_the_edits() {
+    if !tmux_available() {
+        return;
+    }
+    // No shell around it: the TUI itself owns the terminal that disappears.
+    let (tmp, store, tmux) = open_sample("ipsedit-hup", "");
     tmux.keys(&["A"]);
     tmux.wait("the unsaved marker", |s| s.contains("[+]"));
     tmux.run(&["kill-server"]);
@@ -188,32 +196,8 @@ fn kerberos_row_goes_with_no_default_exempt_1_and_a_form_rule_is_saved() {
     if !tmux_available() {
         return;
     }
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let store = tmp.path().join("kb813878");
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/kb813878"),
-        &store,
-    );
+    let (_tmp, store, tmux) = open_sample("ipsedit-e2e", " ; sleep 5");
     let bin = env!("CARGO_BIN_EXE_ipsedit");
-    let tmux = Tmux {
-        socket: format!("ipsedit-e2e-{}", std::process::id()),
-    };
-    let cmd = format!(
-        "env LANG=C.UTF-8 TERM=xterm-256color {bin} --store {} ; sleep 5",
-        store.display()
-    );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "80",
-        "-y",
-        "24",
-        &cmd,
-    ]);
-    tmux.wait("the policies view", |s| s.contains("Block UDP 1434 Filter"));
 
     tmux.keys(&["4"]);
     let s = tmux.wait("the effective table", |s| s.contains("weight"));

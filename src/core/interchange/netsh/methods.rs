@@ -115,26 +115,13 @@ pub fn qm_methods(arg: &Arg, line: usize) -> Result<Vec<SecurityMethod>, NetshEr
         })
 }
 
+/// The netsh `qmsecmethods` value: each offer in `SecurityMethod`'s Display form.
 pub fn qm_methods_text(methods: &[SecurityMethod]) -> String {
-    let one = |m: &SecurityMethod| {
-        let mut parts = Vec::new();
-        if let Some(ah) = m.ah {
-            parts.push(format!("AH[{}]", ah.word()));
-        }
-        if let Some(esp) = m.esp {
-            parts.push(format!(
-                "ESP[{},{}]",
-                esp.encryption.map_or("None", |c| c.word()),
-                esp.integrity.map_or("None", |h| h.word())
-            ));
-        }
-        let mut s = parts.join("+");
-        if m.lifetime_kb > 0 || m.lifetime_secs > 0 {
-            s.push_str(&format!(":{}k/{}s", m.lifetime_kb, m.lifetime_secs));
-        }
-        s
-    };
-    methods.iter().map(one).collect::<Vec<_>>().join(" ")
+    methods
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn group_number(g: DhGroup) -> u8 {
