@@ -35,6 +35,20 @@ const OUTBOUND: &[&str] = &[
     "BLOCK",
 ];
 
+/// The article's line that deletes the Slammer policy and both its rules.
+const DELETE_BOTH: &[&str] = &[
+    "ipseccmd",
+    "-w",
+    "REG",
+    "-p",
+    "Block UDP 1434 Filter",
+    "-r",
+    "Block Inbound UDP 1434 Rule",
+    "-r",
+    "Block Outbound UDP 1434 Rule",
+    "-o",
+];
+
 fn policy<'a>(v: &'a Value, name: &str) -> &'a Value {
     v["policies"]
         .as_array()
@@ -182,22 +196,7 @@ fn o_deletes_the_policy_and_its_unshared_objects() {
         ],
     )
     .ok();
-    ipsedit(
-        dir.path(),
-        &[
-            "ipseccmd",
-            "-w",
-            "REG",
-            "-p",
-            "Block UDP 1434 Filter",
-            "-r",
-            "Block Inbound UDP 1434 Rule",
-            "-r",
-            "Block Outbound UDP 1434 Rule",
-            "-o",
-        ],
-    )
-    .ok();
+    ipsedit(dir.path(), DELETE_BOTH).ok();
     let v = show_json(dir.path());
     assert_eq!(v["assigned"], Value::Null);
     let names: Vec<&str> = v["policies"]
@@ -410,22 +409,7 @@ fn history_and_restore_round_trip() {
     ipsedit(dir.path(), INBOUND).ok();
     ipsedit(dir.path(), OUTBOUND).ok();
     let two = show_json(dir.path());
-    ipsedit(
-        dir.path(),
-        &[
-            "ipseccmd",
-            "-w",
-            "REG",
-            "-p",
-            "Block UDP 1434 Filter",
-            "-r",
-            "Block Inbound UDP 1434 Rule",
-            "-r",
-            "Block Outbound UDP 1434 Rule",
-            "-o",
-        ],
-    )
-    .ok();
+    ipsedit(dir.path(), DELETE_BOTH).ok();
     assert_eq!(
         show_json(dir.path())["policies"].as_array().map(Vec::len),
         Some(0)
