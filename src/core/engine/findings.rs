@@ -231,6 +231,8 @@ type FilterKey = (Option<crate::core::model::Id>, crate::core::model::Id);
 fn exemption_findings(table: &EffectiveTable, groups: &Groups<FilterKey>, sink: &mut Sink) {
     let ex = table.exemptions();
     let rows = table.filters();
+    // Exemption kinds already reported for the current filter; one buffer for all.
+    let mut seen: Vec<Exemption> = Vec::new();
     for positions in groups.iter() {
         let group = || positions.iter().map(|&i| &rows[i]);
         let first = &rows[positions[0]];
@@ -261,7 +263,7 @@ fn exemption_findings(table: &EffectiveTable, groups: &Groups<FilterKey>, sink: 
             }
             continue;
         }
-        let mut seen: Vec<Exemption> = Vec::new();
+        seen.clear();
         // Two passes: `me -> any` meets `any -> me` in `me -> me`, a poor example, so
         // loopback meets count only for exemptions no real peer reaches.
         let mut skipped_loopback = false;
@@ -566,11 +568,15 @@ const SCAN_LIMIT: usize = 64;
 /// F104: a filter all of whose rows fall, unchanged, to a lighter row with the same
 /// action (and, for negotiate, the same inpass, soft and tunnel). Exact duplicates are F105's business, not this one's.
 fn redundant(rows: &[Row], by_key: &Groups<u128>, groups: &Groups<FilterKey>, sink: &mut Sink) {
-    let mut shapes: Vec<Shape> = rows
-        .iter()
-        .filter(|r| !r.header.v6)
-        .map(|r| shape(&r.header))
-        .collect();
+    // A table has a handful of shapes: deduplicate as we go rather than collect and sort
+    // one per row.
+    let mut shapes: Vec<Shape> = Vec::new();
+    for r in rows.iter().filter(|r| !r.header.v6) {
+        let s = shape(&r.header);
+        if shapes.last() != Some(&s) && !shapes.contains(&s) {
+            shapes.push(s);
+        }
+    }
     shapes.sort_unstable_by_key(|s| (s.sp, s.dp, s.proto, s.sport, s.dport));
     shapes.dedup();
     // Positions of rows per behaviour, for the "nothing different in between" test. A
