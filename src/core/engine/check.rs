@@ -96,7 +96,9 @@ impl Report {
 #[derive(Default)]
 pub(crate) struct Sink {
     items: Vec<Item>,
-    counts: std::collections::BTreeMap<&'static str, usize>,
+    /// Per code, in first-seen order: a handful of codes, so a linear scan beats any map
+    /// (this runs once per item, tens of thousands of times on a big policy).
+    counts: Vec<(&'static str, usize)>,
 }
 
 impl Sink {
@@ -107,28 +109,55 @@ impl Sink {
         message: impl Into<String>,
         hint: impl Into<String>,
     ) {
-        let n = self.counts.entry(code).or_insert(0);
+        self.push_with(code, || (path.into(), message.into(), hint.into()));
+    }
+
+    /// Like `push`, but builds the text only when the item is kept: past the cap, an item
+    /// costs one count instead of three formatted strings.
+    pub fn push_with(
+        &mut self,
+        code: &'static str,
+        text: impl FnOnce() -> (String, String, String),
+    ) {
+        let n = self.count_mut(code);
         *n += 1;
         if *n <= MAX_PER_CODE {
+            let (path, message, hint) = text();
             self.items.push(Item {
                 code,
                 severity: Severity::of(code),
-                path: path.into(),
-                message: message.into(),
-                hint: hint.into(),
+                path,
+                message,
+                hint,
             });
         }
+    }
+
+    fn count_mut(&mut self, code: &'static str) -> &mut usize {
+        let at = match self.counts.iter().position(|(c, _)| *c == code) {
+            Some(at) => at,
+            None => {
+                self.counts.push((code, 0));
+                self.counts.len() - 1
+            }
+        };
+        &mut self.counts[at].1
     }
 
     /// Whether another item of `code` would still be kept (lets callers skip building
     /// text nobody will see).
     pub fn wants(&self, code: &'static str) -> bool {
-        self.counts.get(code).copied().unwrap_or(0) < MAX_PER_CODE
+        let n = self
+            .counts
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map_or(0, |c| c.1);
+        n < MAX_PER_CODE
     }
 
     /// Counts one item of `code` without building it.
     pub fn count_only(&mut self, code: &'static str) {
-        *self.counts.entry(code).or_insert(0) += 1;
+        *self.count_mut(code) += 1;
     }
 
     fn finish(mut self) -> Report {
@@ -138,6 +167,8 @@ impl Sink {
             items: self.items,
             ..Report::default()
         };
+        // `omitted` is by code, as the BTreeMap this replaced gave it.
+        self.counts.sort_unstable();
         for (code, n) in self.counts {
             match Severity::of(code) {
                 Severity::Error => r.errors += n,

@@ -25,7 +25,12 @@ impl Hasher for FastHasher {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
+        // Eight bytes a step: filter ids are UUIDs, hashed as 16 bytes.
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.write_u64(u64::from_le_bytes(c.try_into().unwrap_or_default()));
+        }
+        for b in chunks.remainder() {
             self.write_u64(u64::from(*b));
         }
     }
@@ -51,6 +56,63 @@ impl Hasher for FastHasher {
 }
 
 pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
+/// Row positions grouped by a key, stored flat: one allocation for all groups instead of
+/// one `Vec` per group (tens of thousands of small allocations on a big policy). Groups
+/// are numbered in order of first appearance and keep input order inside.
+struct Groups<K> {
+    index: FastMap<K, usize>,
+    /// Group `g` is `items[starts[g]..starts[g + 1]]`.
+    starts: Vec<usize>,
+    items: Vec<usize>,
+}
+
+impl<K: std::hash::Hash + Eq> Groups<K> {
+    fn build(keys: impl Iterator<Item = (usize, K)>) -> Self {
+        let mut index: FastMap<K, usize> = FastMap::default();
+        let mut tagged: Vec<(usize, usize)> = Vec::new();
+        let mut counts: Vec<usize> = Vec::new();
+        for (i, k) in keys {
+            let n = index.len();
+            let g = *index.entry(k).or_insert(n);
+            if g == counts.len() {
+                counts.push(0);
+            }
+            counts[g] += 1;
+            tagged.push((g, i));
+        }
+        // Counting sort by group: stable, so each group keeps input order.
+        let mut starts = Vec::with_capacity(counts.len() + 1);
+        starts.push(0);
+        for c in &counts {
+            starts.push(starts[starts.len() - 1] + c);
+        }
+        let mut next = starts.clone();
+        let mut items = vec![0; tagged.len()];
+        for (g, i) in tagged {
+            items[next[g]] = i;
+            next[g] += 1;
+        }
+        Groups {
+            index,
+            starts,
+            items,
+        }
+    }
+
+    fn get(&self, k: &K) -> Option<&[usize]> {
+        self.index.get(k).map(|&g| self.group(g))
+    }
+
+    fn group(&self, g: usize) -> &[usize] {
+        &self.items[self.starts[g]..self.starts[g + 1]]
+    }
+
+    /// In order of first appearance.
+    fn iter(&self) -> impl Iterator<Item = &[usize]> {
+        (0..self.starts.len() - 1).map(|g| self.group(g))
+    }
+}
 
 /// A row's match fields packed into one integer: hashing it is two multiplies.
 fn key(h: &Header) -> u128 {
@@ -111,7 +173,7 @@ pub(crate) fn findings(table: &EffectiveTable, sink: &mut Sink) {
     let by_key = exact_groups(rows);
     duplicates_and_conflicts(&by_key, rows, table.exemption_rows, sink);
     cross_shape_conflicts(rows, table.exemption_rows, sink);
-    redundant(rows, table.exemption_rows, &by_key, &groups, sink);
+    redundant(rows, &by_key, &groups, sink);
 }
 
 fn row_path(o: &Origin) -> String {
@@ -153,41 +215,35 @@ fn row_text(r: &Row) -> String {
     )
 }
 
-/// Rows of one filter, in table order (a filter may give many rows: `me`, mirrors).
-fn by_filter(rows: &[Row]) -> Vec<Vec<&Row>> {
-    let mut index: FastMap<(Option<crate::core::model::Id>, crate::core::model::Id), usize> =
-        FastMap::default();
-    let mut groups: Vec<Vec<&Row>> = Vec::new();
-    for r in rows {
-        let Some(k) = r.origin.filter_key() else {
-            continue;
-        };
-        let g = *index.entry(k).or_insert_with(|| {
-            groups.push(Vec::new());
-            groups.len() - 1
-        });
-        groups[g].push(r);
-    }
-    groups
+/// Rows of one filter, as positions in `rows`, in table order (a filter may give many
+/// rows: `me`, mirrors).
+fn by_filter(rows: &[Row]) -> Groups<FilterKey> {
+    Groups::build(
+        rows.iter()
+            .enumerate()
+            .filter_map(|(i, r)| Some((i, r.origin.filter_key()?))),
+    )
 }
 
+type FilterKey = (Option<crate::core::model::Id>, crate::core::model::Id);
+
 /// F101 and F102.
-fn exemption_findings(table: &EffectiveTable, groups: &[Vec<&Row>], sink: &mut Sink) {
+fn exemption_findings(table: &EffectiveTable, groups: &Groups<FilterKey>, sink: &mut Sink) {
     let ex = table.exemptions();
-    for group in groups {
-        let first = group[0];
+    let rows = table.filters();
+    // Exemption kinds already reported for the current filter; one buffer for all.
+    let mut seen: Vec<Exemption> = Vec::new();
+    for positions in groups.iter() {
+        let group = || positions.iter().map(|&i| &rows[i]);
+        let first = &rows[positions[0]];
         if first.action == Behavior::Permit {
             continue;
         }
-        let covered = group
-            .iter()
-            .all(|r| ex.iter().any(|e| e.header.contains(&r.header)));
+        let covered = group().all(|r| ex.iter().any(|e| e.header.contains(&r.header)));
         if covered {
             if sink.wants("F102") {
                 let names = exemption_names(
-                    group
-                        .iter()
-                        .flat_map(|r| ex.iter().filter(|e| e.header.contains(&r.header))),
+                    group().flat_map(|r| ex.iter().filter(|e| e.header.contains(&r.header))),
                 );
                 sink.push(
                     "F102",
@@ -198,7 +254,7 @@ fn exemption_findings(table: &EffectiveTable, groups: &[Vec<&Row>], sink: &mut S
                         row_text(first),
                         first.action.word()
                     ),
-                    fix_list(table, &names_of(group.iter().flat_map(|r| {
+                    fix_list(table, &names_of(group().flat_map(|r| {
                         ex.iter().filter(|e| e.header.contains(&r.header))
                     }))),
                 );
@@ -207,7 +263,7 @@ fn exemption_findings(table: &EffectiveTable, groups: &[Vec<&Row>], sink: &mut S
             }
             continue;
         }
-        let mut seen: Vec<Exemption> = Vec::new();
+        seen.clear();
         // Two passes: `me -> any` meets `any -> me` in `me -> me`, a poor example, so
         // loopback meets count only for exemptions no real peer reaches.
         let mut skipped_loopback = false;
@@ -215,7 +271,7 @@ fn exemption_findings(table: &EffectiveTable, groups: &[Vec<&Row>], sink: &mut S
             if pass_loopback && !skipped_loopback {
                 break;
             }
-            for r in group {
+            for r in group() {
                 for e in ex {
                     let Some(kind) = e.origin.exemption else {
                         continue;
@@ -283,25 +339,14 @@ fn fix_list(table: &EffectiveTable, es: &[Exemption]) -> String {
 }
 
 /// Rows grouped by exact match key, positions relative to `rows`, in order.
-fn exact_groups(rows: &[Row]) -> FastMap<u128, Vec<usize>> {
-    let mut m: FastMap<u128, Vec<usize>> = FastMap::default();
-    m.reserve(rows.len());
-    for (i, r) in rows.iter().enumerate() {
-        m.entry(key(&r.header)).or_default().push(i);
-    }
-    m
+fn exact_groups(rows: &[Row]) -> Groups<u128> {
+    Groups::build(rows.iter().enumerate().map(|(i, r)| (i, key(&r.header))))
 }
 
 /// F105 (same row, same action, distinct filters or rules) and F103 for identical rows.
-fn duplicates_and_conflicts(
-    by_key: &FastMap<u128, Vec<usize>>,
-    rows: &[Row],
-    offset: usize,
-    sink: &mut Sink,
-) {
-    let mut groups: Vec<&Vec<usize>> = by_key.values().filter(|g| g.len() > 1).collect();
-    groups.sort_by_key(|g| g[0]); // table order, not hash order
-    for g in groups {
+fn duplicates_and_conflicts(by_key: &Groups<u128>, rows: &[Row], offset: usize, sink: &mut Sink) {
+    // Groups come in order of their first row: table order, not hash order.
+    for g in by_key.iter().filter(|g| g.len() > 1) {
         // Per action: the first row so far, and the first from another filter than that
         // one; between them they answer "first earlier row of a filter other than mine"
         // in O(1), so a group of thousands of identical rows stays linear.
@@ -522,18 +567,16 @@ const SCAN_LIMIT: usize = 64;
 
 /// F104: a filter all of whose rows fall, unchanged, to a lighter row with the same
 /// action (and, for negotiate, the same inpass, soft and tunnel). Exact duplicates are F105's business, not this one's.
-fn redundant(
-    rows: &[Row],
-    offset: usize,
-    by_key: &FastMap<u128, Vec<usize>>,
-    groups: &[Vec<&Row>],
-    sink: &mut Sink,
-) {
-    let mut shapes: Vec<Shape> = rows
-        .iter()
-        .filter(|r| !r.header.v6)
-        .map(|r| shape(&r.header))
-        .collect();
+fn redundant(rows: &[Row], by_key: &Groups<u128>, groups: &Groups<FilterKey>, sink: &mut Sink) {
+    // A table has a handful of shapes: deduplicate as we go rather than collect and sort
+    // one per row.
+    let mut shapes: Vec<Shape> = Vec::new();
+    for r in rows.iter().filter(|r| !r.header.v6) {
+        let s = shape(&r.header);
+        if shapes.last() != Some(&s) && !shapes.contains(&s) {
+            shapes.push(s);
+        }
+    }
     shapes.sort_unstable_by_key(|s| (s.sp, s.dp, s.proto, s.sport, s.dport));
     shapes.dedup();
     // Positions of rows per behaviour, for the "nothing different in between" test. A
@@ -594,9 +637,9 @@ fn redundant(
             redundant_row[i] = true;
         }
     }
-    for group in groups {
-        if group.iter().all(|r| redundant_row[r.index - offset]) {
-            let r = group[0];
+    for group in groups.iter() {
+        if group.iter().all(|&i| redundant_row[i]) {
+            let r = &rows[group[0]];
             if sink.wants("F104") {
                 sink.push(
                     "F104",

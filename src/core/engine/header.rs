@@ -33,24 +33,29 @@ impl Net {
         Net::new(addr, 32)
     }
 
+    #[inline]
     pub fn mask(self) -> u32 {
         mask_of(self.prefix)
     }
 
+    #[inline]
     pub fn contains_addr(self, a: u32) -> bool {
         a & self.mask() == self.addr
     }
 
+    #[inline]
     pub fn contains(self, other: Net) -> bool {
         self.prefix <= other.prefix && other.addr & self.mask() == self.addr
     }
 
     /// Two prefixes overlap exactly when one contains the other.
+    #[inline]
     pub fn overlaps(self, other: Net) -> bool {
         self.contains(other) || other.contains(self)
     }
 
     /// The more specific of two overlapping prefixes (their intersection).
+    #[inline]
     pub fn intersect(self, other: Net) -> Option<Net> {
         if self.contains(other) {
             Some(other)
@@ -61,6 +66,7 @@ impl Net {
         }
     }
 
+    #[inline]
     pub fn truncate(self, prefix: u8) -> Net {
         Net::new(Ipv4Addr::from(self.addr), prefix.min(self.prefix))
     }
@@ -81,6 +87,7 @@ impl Net {
     }
 }
 
+#[inline]
 pub(crate) fn mask_of(prefix: u8) -> u32 {
     match prefix {
         0 => 0,
@@ -160,6 +167,7 @@ impl Header {
     }
 
     /// Some packet matches both rows.
+    #[inline]
     pub fn overlaps(&self, o: &Header) -> bool {
         if self.v6 || o.v6 {
             return self.v6 && o.v6;
@@ -172,6 +180,7 @@ impl Header {
     }
 
     /// Every packet `o` matches, `self` matches too.
+    #[inline]
     pub fn contains(&self, o: &Header) -> bool {
         if self.v6 || o.v6 {
             return self.v6 && o.v6;
@@ -185,6 +194,7 @@ impl Header {
 
     /// The packets both rows match, as one header (fields meet exactly because every
     /// field is either "any" or one value, and prefixes nest).
+    #[inline]
     pub fn intersect(&self, o: &Header) -> Option<Header> {
         if self.v6 || o.v6 {
             return (self.v6 && o.v6).then_some(Header::IPV6_ALL);
@@ -277,14 +287,17 @@ fn field_matches(rule: u16, value: u16) -> bool {
     rule == 0 || rule == value
 }
 
+#[inline]
 fn field_overlaps(a: u16, b: u16) -> bool {
     a == 0 || b == 0 || a == b
 }
 
+#[inline]
 fn field_contains(outer: u16, inner: u16) -> bool {
     outer == 0 || outer == inner
 }
 
+#[inline]
 fn field_meet(a: u16, b: u16) -> Option<u16> {
     match (a, b) {
         (0, x) | (x, 0) => Some(x),
