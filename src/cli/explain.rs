@@ -2,7 +2,7 @@
 
 use super::context::{ContextArgs, print_json};
 use super::{CliError, Ctx};
-use crate::core::engine::{EffectiveTable, Packet, Peer, TrailResult, explain};
+use crate::core::engine::{EffectiveTable, Outcome, Packet, Peer, TrailResult, explain};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum PeerArg {
@@ -46,7 +46,12 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
         println!("  weight {w}, direction {}", e.direction.word());
     }
     if let (Some(o), Some(why)) = (e.outcome, &e.outcome_why) {
-        println!("  outcome: {o:?} ({why})");
+        let word = match o {
+            Outcome::Clear => "clear",
+            Outcome::Secured => "secured",
+            Outcome::Dropped => "dropped",
+        };
+        println!("  outcome: {word} ({why})");
     }
     for t in &e.trail {
         let tag = match t.result {
