@@ -11,7 +11,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use super::check::{Sink, filter_path};
 use super::exemptions::Exemption;
-use super::header::Header;
+use super::header::{Header, Shape};
 use super::table::{EffectiveTable, Origin, OriginKind, Row, restrictiveness};
 use crate::core::model::Behavior;
 
@@ -124,46 +124,6 @@ fn key(h: &Header) -> u128 {
         | u128::from(h.protocol) << 77
         | u128::from(h.src_port) << 85
         | u128::from(h.dst_port) << 101
-}
-
-/// Which fields a row constrains; rows of one shape overlap only when equal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct Shape {
-    sp: u8,
-    dp: u8,
-    proto: bool,
-    sport: bool,
-    dport: bool,
-}
-
-fn shape(h: &Header) -> Shape {
-    Shape {
-        sp: h.src.prefix,
-        dp: h.dst.prefix,
-        proto: h.protocol != 0,
-        sport: h.src_port != 0,
-        dport: h.dst_port != 0,
-    }
-}
-
-/// `h` widened to shape `s` (which must be no more specific in any field).
-fn widen(h: &Header, s: Shape) -> Header {
-    Header {
-        v6: false,
-        src: h.src.truncate(s.sp),
-        dst: h.dst.truncate(s.dp),
-        protocol: if s.proto { h.protocol } else { 0 },
-        src_port: if s.sport { h.src_port } else { 0 },
-        dst_port: if s.dport { h.dst_port } else { 0 },
-    }
-}
-
-fn wider_or_equal(outer: Shape, inner: Shape) -> bool {
-    outer.sp <= inner.sp
-        && outer.dp <= inner.dp
-        && (!outer.proto || inner.proto)
-        && (!outer.sport || inner.sport)
-        && (!outer.dport || inner.dport)
 }
 
 pub(crate) fn findings(table: &EffectiveTable, sink: &mut Sink) {
@@ -459,7 +419,7 @@ fn cross_shape_conflicts(rows: &[Row], offset: usize, sink: &mut Sink) {
         by_weight
             .entry(r.weight.unwrap_or(0))
             .or_default()
-            .entry(shape(&r.header))
+            .entry(Shape::of(&r.header))
             .or_default()
             .push(i);
     }
@@ -572,7 +532,7 @@ fn redundant(rows: &[Row], by_key: &Groups<u128>, groups: &Groups<FilterKey>, si
     // one per row.
     let mut shapes: Vec<Shape> = Vec::new();
     for r in rows.iter().filter(|r| !r.header.v6) {
-        let s = shape(&r.header);
+        let s = Shape::of(&r.header);
         if shapes.last() != Some(&s) && !shapes.contains(&s) {
             shapes.push(s);
         }
@@ -599,13 +559,10 @@ fn redundant(rows: &[Row], by_key: &Groups<u128>, groups: &Groups<FilterKey>, si
         if r.header.v6 {
             continue;
         }
-        let me = shape(&r.header);
+        let me = Shape::of(&r.header);
         let mut container: Option<usize> = None;
-        for s in shapes
-            .iter()
-            .filter(|s| wider_or_equal(**s, me) && **s != me)
-        {
-            if let Some(list) = by_key.get(&key(&widen(&r.header, *s))) {
+        for s in shapes.iter().filter(|s| s.wider_or_equal(me) && **s != me) {
+            if let Some(list) = by_key.get(&key(&s.widen(&r.header))) {
                 let at = list.partition_point(|&j| j <= i);
                 if let Some(&j) = list.get(at) {
                     container = Some(container.map_or(j, |c: usize| c.min(j)));

@@ -343,3 +343,48 @@ mod tests {
         assert_eq!(r.src, Net::host(ip("1.2.3.4")));
     }
 }
+
+/// Which fields a row constrains (prefix lengths, and whether protocol and ports are
+/// given). Rows of one shape overlap only when equal, so findings and reach group rows by
+/// shape and look candidates up by hash instead of testing every pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Shape {
+    pub(crate) sp: u8,
+    pub(crate) dp: u8,
+    pub(crate) proto: bool,
+    pub(crate) sport: bool,
+    pub(crate) dport: bool,
+}
+
+impl Shape {
+    pub(crate) fn of(h: &Header) -> Shape {
+        Shape {
+            sp: h.src.prefix,
+            dp: h.dst.prefix,
+            proto: h.protocol != 0,
+            sport: h.src_port != 0,
+            dport: h.dst_port != 0,
+        }
+    }
+
+    /// `h` widened to this shape (which must be no more specific in any field).
+    pub(crate) fn widen(self, h: &Header) -> Header {
+        Header {
+            v6: false,
+            src: h.src.truncate(self.sp),
+            dst: h.dst.truncate(self.dp),
+            protocol: if self.proto { h.protocol } else { 0 },
+            src_port: if self.sport { h.src_port } else { 0 },
+            dst_port: if self.dport { h.dst_port } else { 0 },
+        }
+    }
+
+    /// True when every field of `inner` is at least as specific as this shape's.
+    pub(crate) fn wider_or_equal(self, inner: Shape) -> bool {
+        self.sp <= inner.sp
+            && self.dp <= inner.dp
+            && (!self.proto || inner.proto)
+            && (!self.sport || inner.sport)
+            && (!self.dport || inner.dport)
+    }
+}

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::explain::packet_direction;
 use super::findings::FastMap;
-use super::header::{Header, Net, example_addr};
+use super::header::{Header, Net, Shape, example_addr};
 use super::packet::Packet;
 use super::table::{EffectiveTable, Origin, Row, behavior_word};
 use crate::core::model::{Behavior, Protocol};
@@ -206,38 +206,6 @@ pub fn reach(table: &EffectiveTable, space: &HeaderSpace) -> Result<Vec<ReachIte
 /// (a few dozen), not one test per row.
 struct FirstMatch {
     shapes: Vec<(Shape, FastMap<Header, usize>)>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct Shape {
-    sp: u8,
-    dp: u8,
-    proto: bool,
-    sport: bool,
-    dport: bool,
-}
-
-impl Shape {
-    fn of(h: &Header) -> Shape {
-        Shape {
-            sp: h.src.prefix,
-            dp: h.dst.prefix,
-            proto: h.protocol != 0,
-            sport: h.src_port != 0,
-            dport: h.dst_port != 0,
-        }
-    }
-
-    fn widen(self, h: &Header) -> Header {
-        Header {
-            v6: false,
-            src: h.src.truncate(self.sp),
-            dst: h.dst.truncate(self.dp),
-            protocol: if self.proto { h.protocol } else { 0 },
-            src_port: if self.sport { h.src_port } else { 0 },
-            dst_port: if self.dport { h.dst_port } else { 0 },
-        }
-    }
 }
 
 impl FirstMatch {
