@@ -4,3 +4,4 @@ pub mod engine;
 pub mod interchange;
 pub mod model;
 pub mod store;
+pub mod text;
