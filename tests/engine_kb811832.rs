@@ -347,3 +347,145 @@ fn default_host_context_has_no_me() {
         ["both ::/0 -> ::/0 any 0:0 permit ipv6"] // ws2003 default: only IKE (needs me) and IPv6
     );
 }
+
+/// Every OS profile × NoDefaultExempt (absent, 0-3 and the out-of-range 4) × exemption
+/// kind, written out by hand from KB 811832 (docs/domain.md, "Exemptions per OS"): the
+/// letters are the exemptions in force, K Kerberos, I IKE, R RSVP, M multicast,
+/// B broadcast, 6 IPv6. Not computed: each line is what the article's two tables and its
+/// note on multicast say for that pair.
+const IN_FORCE: &[(OsProfile, [&str; 6])] = {
+    use OsProfile::*;
+    //              absent    0         1        2         3         4
+    &[
+        // Retail Windows 2000 ignores the value: default 0 always.
+        (
+            Win2000,
+            ["KIRMB6", "KIRMB6", "KIRMB6", "KIRMB6", "KIRMB6", "KIRMB6"],
+        ),
+        // SP1-SP3 and XP retail/SP1: 0 or 1 honoured, default 0; 1 removes K and R;
+        // multicast and broadcast can never be filtered.
+        (
+            Win2000Sp1,
+            ["KIRMB6", "KIRMB6", "IMB6", "KIRMB6", "KIRMB6", "KIRMB6"],
+        ),
+        (
+            Win2000Sp2,
+            ["KIRMB6", "KIRMB6", "IMB6", "KIRMB6", "KIRMB6", "KIRMB6"],
+        ),
+        (
+            Win2000Sp3,
+            ["KIRMB6", "KIRMB6", "IMB6", "KIRMB6", "KIRMB6", "KIRMB6"],
+        ),
+        (
+            Winxp,
+            ["KIRMB6", "KIRMB6", "IMB6", "KIRMB6", "KIRMB6", "KIRMB6"],
+        ),
+        (
+            WinxpSp1,
+            ["KIRMB6", "KIRMB6", "IMB6", "KIRMB6", "KIRMB6", "KIRMB6"],
+        ),
+        // SP4 and XP SP2 change the default to 1.
+        (
+            Win2000Sp4,
+            ["IMB6", "KIRMB6", "IMB6", "IMB6", "IMB6", "IMB6"],
+        ),
+        (WinxpSp2, ["IMB6", "KIRMB6", "IMB6", "IMB6", "IMB6", "IMB6"]),
+        // Server 2003: 0-3 honoured, default 3; 2 removes multicast and broadcast.
+        (Ws2003, ["I6", "KIRMB6", "IMB6", "KIR6", "I6", "I6"]),
+    ]
+};
+
+/// One packet per exemption kind (two for Kerberos, two for broadcast), each of which
+/// the block-everything policy blocks unless the exemption lets it through.
+const PROBES: &[(char, Exemption, &str)] = &[
+    ('K', Exemption::Kerberos, "udp 203.0.113.9:88 -> me:1434"),
+    ('K', Exemption::Kerberos, "tcp me:1025 -> 203.0.113.9:88"),
+    ('I', Exemption::Ike, "udp 203.0.113.9:500 -> me:500"),
+    ('R', Exemption::Rsvp, "rsvp 203.0.113.9 -> me"),
+    ('R', Exemption::Rsvp, "46 me -> 203.0.113.9"),
+    (
+        'M',
+        Exemption::Multicast,
+        "udp 10.10.1.7:5353 -> 224.0.0.251:5353",
+    ),
+    (
+        'B',
+        Exemption::Broadcast,
+        "udp 10.10.1.7:68 -> 255.255.255.255:67",
+    ),
+    ('B', Exemption::Broadcast, "udp me:138 -> 10.10.1.255:138"),
+    (
+        '6',
+        Exemption::Ipv6,
+        "tcp [2001:db8::1]:1025 -> [2001:db8::5]:445",
+    ),
+];
+
+#[test]
+fn every_profile_value_and_exemption_in_engine_and_reference() {
+    use ipsedit::core::engine::reference;
+    let s = block_everything();
+    let values = [None, Some(0), Some(1), Some(2), Some(3), Some(4)];
+    let mut listed: Vec<&str> = IN_FORCE.iter().map(|(p, _)| p.id()).collect();
+    let mut all: Vec<&str> = OsProfile::ALL.iter().map(|p| p.id()).collect();
+    listed.sort_unstable();
+    all.sort_unstable();
+    assert_eq!(listed, all, "one line per profile");
+    let mut checked = 0;
+    for (profile, line) in IN_FORCE {
+        for (nde, letters) in values.iter().zip(line) {
+            let h = host(*profile, *nde, HOST);
+            let t = table(&s, &h);
+            for (letter, kind, text) in PROBES {
+                let ctx = format!("{profile} {nde:?} {text}");
+                let p = pkt(&t, text);
+                let exempt = letters.contains(*letter);
+                assert_eq!(
+                    reference::exemption_in_force(&h, *kind),
+                    exempt,
+                    "reference table: {ctx}"
+                );
+                let e = explain(&t, &p, None).expect("for this host");
+                let r = reference::evaluate(&s, None, &h, &p);
+                let first = reference::matching(&s, None, &h, &p)
+                    .first()
+                    .map(|m| (m.exemption, m.action));
+                if exempt {
+                    assert_eq!(
+                        (e.exemption, e.verdict),
+                        (Some(*kind), Behavior::Permit),
+                        "engine: {ctx}"
+                    );
+                    assert_eq!(
+                        (r.exemption, r.action),
+                        (Some(*kind), Behavior::Permit),
+                        "reference: {ctx}"
+                    );
+                    assert_eq!(
+                        first,
+                        Some((Some(*kind), Behavior::Permit)),
+                        "reference rows: {ctx}"
+                    );
+                } else {
+                    assert_eq!(
+                        (e.exemption, e.verdict),
+                        (None, Behavior::Block),
+                        "engine: {ctx}"
+                    );
+                    assert_eq!(
+                        (r.exemption, r.action),
+                        (None, Behavior::Block),
+                        "reference: {ctx}"
+                    );
+                    assert_eq!(
+                        first,
+                        Some((None, Behavior::Block)),
+                        "reference rows: {ctx}"
+                    );
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 9 * 6 * PROBES.len());
+}

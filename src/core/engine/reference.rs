@@ -3,16 +3,63 @@
 //! Linear in everything; never use it on the hot path. `rows` and `matching` give the
 //! naive table itself, with each row's identity, so tests can compare deciding rows and
 //! trails, not only verdicts.
+//! It restates the exemption tables of KB 811832 itself (`support`, `value_keeps`) and
+//! must not import them from `exemptions`: the property tests compare the two.
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use super::exemptions::{
-    Exemption, cannot_filter_multicast, default_value, honoured_values, kept_by_value,
-};
+// Only the names of the exemptions (a vocabulary type, like the model): which ones are in
+// force is restated below from KB 811832, not taken from `exemptions`' tables.
+use super::Exemption;
 use super::packet::Packet;
 use crate::core::model::{
-    Address, Behavior, Filter, FilterAction, HostContext, Id, Snapshot, mask_prefix,
+    Address, Behavior, Filter, FilterAction, HostContext, Id, OsProfile, Snapshot, mask_prefix,
 };
+
+/// KB 811832, "Operating System Support for NoDefaultExempt", one row per profile: the
+/// values the profile honours, and the value in force when none is configured (or the
+/// configured one is not honoured). Service Pack 4 of Windows 2000 and Service Pack 2 of
+/// XP "change the default" to the one that removes the Kerberos and RSVP exemptions;
+/// Server 2003 accepts 0-3 and behaves as 3 when the value is absent.
+fn support(profile: OsProfile) -> (&'static [u32], u32) {
+    use OsProfile::*;
+    match profile {
+        Win2000 => (&[], 0),
+        Win2000Sp1 => (&[0, 1], 0),
+        Win2000Sp2 => (&[0, 1], 0),
+        Win2000Sp3 => (&[0, 1], 0),
+        Win2000Sp4 => (&[0, 1], 1),
+        Winxp => (&[0, 1], 0),
+        WinxpSp1 => (&[0, 1], 0),
+        WinxpSp2 => (&[0, 1], 1),
+        Ws2003 => (&[0, 1, 2, 3], 3),
+    }
+}
+
+/// KB 811832, "description of possible values": whether the value in force keeps `e`.
+/// 0: multicast, broadcast, RSVP, Kerberos and IKE; 1: multicast, broadcast and IKE;
+/// 2: RSVP, Kerberos and IKE; 3: IKE only. IPv6 is never filtered (footnote 4).
+fn value_keeps(value: u32, e: Exemption) -> bool {
+    use Exemption::*;
+    matches!(
+        (value, e),
+        (_, Ipv6 | Ike) | (0, _) | (1, Multicast | Broadcast) | (2, Kerberos | Rsvp)
+    )
+}
+
+/// Whether exemption `e` is in force on `host`: the value the profile acts on keeps it,
+/// or it is multicast or broadcast on Windows 2000 or XP, which "does not support filtering
+/// of broadcast or multicast traffic" (KB 811832's note) whatever the value.
+pub fn exemption_in_force(host: &HostContext, e: Exemption) -> bool {
+    let (honoured, default) = support(host.profile);
+    let value = match host.no_default_exempt {
+        Some(v) if honoured.contains(&v) => v,
+        _ => default,
+    };
+    let filters_multicast = host.profile == OsProfile::Ws2003;
+    value_keeps(value, e)
+        || (!filters_multicast && matches!(e, Exemption::Multicast | Exemption::Broadcast))
+}
 
 /// What the reference evaluator decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,16 +96,7 @@ pub fn evaluate(
         (IpAddr::V4(s), IpAddr::V4(d)) => (s, d),
         _ => return exempt(Exemption::Ipv6),
     };
-    let value = match host.no_default_exempt {
-        Some(v) if honoured_values(host.profile).contains(&v) => v,
-        _ => default_value(host.profile),
-    };
-    let kept = kept_by_value(value);
-    let active = |e: Exemption| {
-        kept.contains(&e)
-            || (cannot_filter_multicast(host.profile)
-                && matches!(e, Exemption::Multicast | Exemption::Broadcast))
-    };
+    let active = |e: Exemption| exemption_in_force(host, e);
     let mine = |a: Ipv4Addr| host.interfaces.iter().any(|i| i.addr == a);
     let touches_me = mine(src) || mine(dst);
     let broadcast = dst == Ipv4Addr::BROADCAST
@@ -253,16 +291,7 @@ pub fn for_this_host(host: &HostContext, p: &Packet) -> bool {
 /// source-port rows before destination-port rows, this host as source before as
 /// destination; multicast and broadcast rows from this host before those from anyone.
 pub fn exemption_rows(host: &HostContext) -> Vec<RefRow> {
-    let value = match host.no_default_exempt {
-        Some(v) if honoured_values(host.profile).contains(&v) => v,
-        _ => default_value(host.profile),
-    };
-    let active = |e: Exemption| {
-        e == Exemption::Ipv6
-            || kept_by_value(value).contains(&e)
-            || (cannot_filter_multicast(host.profile)
-                && matches!(e, Exemption::Multicast | Exemption::Broadcast))
-    };
+    let active = |e: Exemption| exemption_in_force(host, e);
     let me = host_addresses(host);
     let any = (Ipv4Addr::UNSPECIFIED, 0);
     let row = |e, src, dst, protocol, src_port, dst_port| RefRow {
