@@ -1,6 +1,8 @@
-//! The engine's subcommands through the binary. The file store is a stub on this branch
-//! (an empty snapshot), so these test the contract's shape and exit codes; the engine
-//! itself is tested at the library level.
+//! The engine's subcommands through the binary, each on a fresh store that holds no
+//! policy: what is left is the host context (profile, addresses, NoDefaultExempt) and its
+//! exemption rows, enough to pin the JSON contract's keys, the words it uses and the exit
+//! codes. Policies from the tracked samples go through the binary in `cli_spine.rs` and
+//! `netsh_cli.rs`; the engine itself is tested at the library level (`engine_*.rs`).
 
 use std::process::Command;
 

@@ -55,18 +55,27 @@ fn every_way_of_writing_the_same_filter() {
         "netsh ipsec static add filter Web any me proto=TCP mir=no dstp=80",
         "netsh ipsec static add filter filterl=\u{201C}Web\u{201D} srca=any dsta=me pro=6 dstport=80 mirr=No",
     ];
-    let mut first = None;
+    // Written out, not taken from one of the spellings: a wrong parse shared by all five
+    // would still fail here.
+    let expected = ipsedit::core::model::Filter {
+        id: uuid::Uuid::nil(),
+        description: String::new(),
+        source: Address::Any,
+        destination: Address::Me,
+        protocol: Protocol::TCP,
+        src_port: 0,
+        dst_port: 80,
+        mirrored: false,
+    };
     for v in variants {
         let (snap, _) = run(v);
         let l = snap
             .filter_list_named("Web")
             .expect("add filter creates the list");
+        assert_eq!(l.filters.len(), 1, "{v}");
         let mut f = l.filters[0].clone();
         f.id = uuid::Uuid::nil();
-        match &first {
-            None => first = Some(f),
-            Some(g) => assert_eq!(&f, g, "{v}"),
-        }
+        assert_eq!(f, expected, "{v}");
     }
 }
 
