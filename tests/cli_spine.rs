@@ -517,6 +517,7 @@ fn a_damaged_store_is_named_and_never_overwritten() {
 
 #[test]
 fn show_format_ipseccmd_lists_exemptions_then_filters_in_table_order() {
+    let untouched = common::SamplesUnchanged::take();
     let sample = common::samples().join("kb813878");
     let r = common::ipsedit_in(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
@@ -539,6 +540,7 @@ fn show_format_ipseccmd_lists_exemptions_then_filters_in_table_order() {
     let r = ipsedit(&sample, &["show", "--format", "xml"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("'xml'"), "{}", r.stderr);
+    untouched.check();
 }
 
 #[test]

@@ -9,7 +9,9 @@ use std::path::Path;
 use common::{ipsedit, tree};
 
 fn store_with_sample(dir: &Path) {
+    let untouched = common::SamplesUnchanged::take();
     ipsedit(dir, &["netsh", "-f", "samples/kb813878.netsh"]).ok();
+    untouched.check();
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
@@ -184,6 +186,7 @@ fn dry_run_writes_nothing() {
 
 #[test]
 fn from_a_file_works_with_every_command_and_saves_nothing() {
+    let untouched = common::SamplesUnchanged::take();
     let tmp = tempfile::tempdir().expect("tempdir");
     let unused = tmp.path().join("never-created");
     let root = env!("CARGO_MANIFEST_DIR");
@@ -214,14 +217,18 @@ fn from_a_file_works_with_every_command_and_saves_nothing() {
         assert!(out.status.success(), "{file}");
         assert!(!unused.exists(), "--from must not write the everyday store");
     }
+    // `unassign` changed the loaded copy only.
+    untouched.check();
 }
 
 #[test]
 fn from_with_an_explicit_store_saves_there() {
+    let untouched = common::SamplesUnchanged::take();
     let tmp = tempfile::tempdir().expect("tempdir");
     let store = tmp.path().join("copy");
     let r = ipsedit(&store, &["--from", "samples/kb811832.netsh", "show"]);
     r.ok();
+    untouched.check();
     assert!(r.stderr.contains("saved"), "{}", r.stderr);
     let again = ipsedit(&store, &["show"]);
     assert!(

@@ -2,6 +2,8 @@
 //! and the fresh store equals the original with ids aside: for each sample and for random
 //! stores (a Snapshot generator limited to what a valid store holds).
 
+mod common;
+
 use std::net::Ipv4Addr;
 
 use ipsedit::core::engine::EffectiveTable;
@@ -72,6 +74,7 @@ fn round_trip(snap: &Snapshot) {
 
 #[test]
 fn samples_round_trip() {
+    let untouched = common::SamplesUnchanged::take();
     for s in ["kb813878", "kb811832", "kb813878-dynamic"] {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("samples")
@@ -79,10 +82,12 @@ fn samples_round_trip() {
         let snap = FileStore::open(dir).load().expect("sample loads").snapshot;
         round_trip(&snap);
     }
+    untouched.check();
 }
 
 #[test]
 fn netsh_samples_equal_their_ipseccmd_stores() {
+    let untouched = common::SamplesUnchanged::take();
     for s in ["kb813878", "kb811832"] {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
         let store = FileStore::open(root.join(s))
@@ -99,6 +104,7 @@ fn netsh_samples_equal_their_ipseccmd_stores() {
             "{s}"
         );
     }
+    untouched.check();
 }
 
 fn ip() -> impl Strategy<Value = Ipv4Addr> {

@@ -89,3 +89,31 @@ pub fn show_json(store: &Path) -> serde_json::Value {
 pub fn samples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("samples")
 }
+
+/// The tracked `samples/` folder byte for byte, taken before a test opens it. `check`
+/// fails, naming each file added, removed or changed since: opening a sample (`--from`,
+/// `--store samples/...`, a script read by `netsh -f`) must never write to it.
+pub struct SamplesUnchanged(BTreeMap<PathBuf, Vec<u8>>);
+
+impl SamplesUnchanged {
+    pub fn take() -> Self {
+        let before = tree(&samples());
+        assert!(!before.is_empty(), "the samples folder is missing");
+        SamplesUnchanged(before)
+    }
+
+    pub fn check(&self) {
+        let now = tree(&samples());
+        let changed: std::collections::BTreeSet<String> = self
+            .0
+            .keys()
+            .chain(now.keys())
+            .filter(|k| self.0.get(*k) != now.get(*k))
+            .map(|k| k.display().to_string())
+            .collect();
+        assert!(
+            changed.is_empty(),
+            "the tracked samples changed: {changed:?} (restore them with `git checkout samples/`)"
+        );
+    }
+}
