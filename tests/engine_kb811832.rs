@@ -489,3 +489,20 @@ fn every_profile_value_and_exemption_in_engine_and_reference() {
     }
     assert_eq!(checked, 9 * 6 * PROBES.len());
 }
+
+/// The reference evaluator is an oracle only while it restates the exemption tables
+/// itself: it must not reach into `exemptions` for them (only the `Exemption` names).
+#[test]
+fn the_reference_does_not_borrow_the_engines_exemption_tables() {
+    let src = include_str!("../src/core/engine/reference.rs");
+    for name in [
+        "exemptions::",
+        "honoured_values",
+        "default_value",
+        "kept_by_value",
+        "cannot_filter_multicast",
+        "ResolvedContext",
+    ] {
+        assert!(!src.contains(name), "reference.rs uses `{name}`");
+    }
+}
