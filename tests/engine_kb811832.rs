@@ -32,8 +32,8 @@ fn block_all() -> Snapshot {
     s
 }
 
-/// Whether the Kerberos exemption is in force, written out from DOMAIN.md §2 by hand
-/// (not computed by the engine's own tables).
+/// Whether the Kerberos exemption is in force, written out by hand from docs/domain.md,
+/// "Exemptions per OS" (not computed by the engine's own tables).
 fn kerberos_expected(profile: OsProfile, nde: Option<u32>) -> bool {
     use OsProfile::*;
     match (profile, nde) {

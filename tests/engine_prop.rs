@@ -1,5 +1,5 @@
 //! Property: `explain` over the effective table agrees with the naive reference
-//! evaluator (written straight from DOMAIN.md) on random policies, hosts and packets:
+//! evaluator (written straight from docs/domain.md) on random policies, hosts and packets:
 //! verdict, exemption, weight, the deciding row, the whole trail (which rows match, in
 //! what order, with what result) and the outcome with a peer.
 

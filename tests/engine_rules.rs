@@ -1,5 +1,5 @@
-//! Evaluation rules of DOMAIN.md §3 (mirrors, weight order, negotiate outcomes), check
-//! codes, and reach.
+//! Evaluation rules of docs/domain.md "Evaluation" (mirrors, weight order, negotiate outcomes),
+//! check codes, and reach.
 
 mod engine_support;
 

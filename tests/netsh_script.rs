@@ -1,6 +1,7 @@
 //! netsh scripts applied to a snapshot: the syntax admins wrote (with and without the
 //! leading `netsh`, pushd/popd, comments, CRLF, abbreviated and positional parameters,
-//! any case, stray spaces), netsh's defaults, and the object semantics of DOMAIN.md §4.
+//! any case, stray spaces), netsh's defaults, and the object semantics of docs/domain.md
+//! "Command syntaxes".
 
 use std::net::Ipv4Addr;
 

@@ -1,8 +1,10 @@
-//! Host context → active default exemptions (DOMAIN.md §2).
+//! Host context → active default exemptions (docs/domain.md, "Default exemptions" and
+//! "Exemptions per OS").
 //!
-//! Owns the two tables of §2 (which NoDefaultExempt values a profile honours and its
-//! default; which exemptions each value keeps), the reason each exemption is active, and
-//! the admin's fix for it. Knows nothing of policies; `table` turns this into rows.
+//! Owns the two tables of "Exemptions per OS" (which NoDefaultExempt values a profile
+//! honours and its default; which exemptions each value keeps), the reason each exemption
+//! is active, and the admin's fix for it. Knows nothing of policies; `table` turns this
+//! into rows.
 
 use std::net::Ipv4Addr;
 
@@ -119,7 +121,8 @@ pub fn default_value(profile: OsProfile) -> u32 {
     }
 }
 
-/// The exemptions a value keeps (DOMAIN.md §2), before the profile's own rules.
+/// The exemptions a value keeps (docs/domain.md, "Exemptions per OS"), before the profile's own
+/// rules.
 pub fn kept_by_value(value: u32) -> &'static [Exemption] {
     use Exemption::*;
     match value {

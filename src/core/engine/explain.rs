@@ -1,4 +1,4 @@
-//! What happens to one packet, and why (DOMAIN.md §3 steps 2-7).
+//! What happens to one packet, and why (docs/domain.md, "Evaluation").
 //!
 //! The first matching row of the effective table decides; every other matching row goes in
 //! the trail, in words, with the fix when an exemption is what let the packet through.
@@ -85,8 +85,8 @@ pub struct Explanation {
     pub fix: Option<String>,
 }
 
-/// The packet's own direction, or `NotForThisHost` (DOMAIN.md §3 step 7). IPv6 packets
-/// are accepted whatever their addresses: the driver ignores them all.
+/// The packet's own direction, or `NotForThisHost` (docs/domain.md, "Traffic for this host").
+/// IPv6 packets are accepted whatever their addresses: the driver ignores them all.
 pub fn packet_direction(table: &EffectiveTable, p: &Packet) -> Result<Direction, PacketError> {
     let ctx = &table.context;
     match (p.src, p.dst) {
@@ -323,7 +323,7 @@ fn lost_why(
     }
 }
 
-/// DOMAIN.md §3 step 6.
+/// docs/domain.md, "Negotiate outcomes".
 fn outcome(r: &Row, dir: Direction, peer: Peer) -> (Outcome, String) {
     match r.action {
         Behavior::Permit => (Outcome::Clear, "permitted in clear".into()),

@@ -131,8 +131,8 @@ impl Header {
         dst_port: 0,
     };
 
-    /// DOMAIN.md §3: 8 × (prefix sum) + 4 × protocol given + 2 × source port given + 1 ×
-    /// destination port given, so 0..=519.
+    /// docs/domain.md, "Weights and ties": 8 × (prefix sum) + 4 × protocol given + 2 × source
+    /// port given + 1 × destination port given, so 0..=519.
     pub fn weight(&self) -> u16 {
         8 * (u16::from(self.src.prefix) + u16::from(self.dst.prefix))
             + 4 * u16::from(self.protocol != 0)

@@ -1,5 +1,6 @@
-//! The engine: what the IPsec driver really does with a policy (DOMAIN.md §2, §3).
-//! Pure functions over `model`: no I/O, no terminal, no network, no panics on user input.
+//! The engine: what the IPsec driver really does with a policy (docs/domain.md, exemptions and
+//! "Evaluation"). Pure functions over `model`: no I/O, no terminal, no network, no panics on
+//! user input.
 //!
 //! # API overview
 //!

@@ -1,5 +1,6 @@
-//! A deliberately naive evaluator, straight from DOMAIN.md §2-§3, that shares no code with
-//! `table` or `explain` beyond the model: tests compare the two on random policies.
+//! A deliberately naive evaluator, straight from docs/domain.md ("Default exemptions" to
+//! "Evaluation"), that shares no code with `table` or `explain` beyond the model: tests
+//! compare the two on random policies.
 //! Linear in everything; never use it on the hot path. `rows` and `matching` give the
 //! naive table itself, with each row's identity, so tests can compare deciding rows and
 //! trails, not only verdicts.
@@ -278,7 +279,7 @@ fn broadcast_addresses(host: &HostContext) -> Vec<Ipv4Addr> {
     v
 }
 
-/// Whether the driver sees the packet at all (DOMAIN.md §3 step 7).
+/// Whether the driver sees the packet at all (docs/domain.md, "Traffic for this host").
 pub fn for_this_host(host: &HostContext, p: &Packet) -> bool {
     let (IpAddr::V4(s), IpAddr::V4(d)) = (p.src, p.dst) else {
         return true;
@@ -457,8 +458,8 @@ pub fn matching(
         .collect()
 }
 
-/// What happens with a peer of the given kind (DOMAIN.md §3 step 6). `decider` is the
-/// first matching row, `None` when nothing matches.
+/// What happens with a peer of the given kind (docs/domain.md, "Negotiate outcomes"). `decider`
+/// is the first matching row, `None` when nothing matches.
 pub fn outcome(
     host: &HostContext,
     packet: &Packet,

@@ -1,4 +1,4 @@
-//! The effective table (DOMAIN.md §3 steps 1-4): exemption rows first, then every
+//! The effective table (docs/domain.md, "Evaluation"): exemption rows first, then every
 //! concrete row of the evaluated policy and the dynamic rules, most specific first.
 //!
 //! Expansion: `me` → one /32 row per host address; DNS/WINS/DHCP/GATEWAY → the configured
@@ -143,7 +143,8 @@ impl Origin {
 pub struct Row {
     /// Position in `EffectiveTable::rows` (0-based, evaluation order).
     pub index: usize,
-    /// DOMAIN.md §3 weight; `None` for exemption rows (they come before all weights).
+    /// docs/domain.md "Weights and ties"; `None` for exemption rows (they come before all
+    /// weights).
     pub weight: Option<u16>,
     pub direction: Direction,
     pub src: ipnet::IpNet,
@@ -330,7 +331,7 @@ impl EffectiveTable {
         &self.rows[self.exemption_rows..]
     }
 
-    /// Row direction (DOMAIN.md §3 step 1).
+    /// Row direction (docs/domain.md, "Expansion and direction").
     pub fn direction_of(&self, h: &Header) -> Direction {
         direction_of(&self.context, h)
     }

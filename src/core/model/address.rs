@@ -1,4 +1,5 @@
-//! Filter addresses: the endpoints a filter can name (DOMAIN.md §1).
+//! Filter addresses: the endpoints a filter can name (docs/domain.md, "Addresses, protocols,
+//! ports").
 //!
 //! An address keeps what the administrator wrote (a DNS name keeps its name *and* the
 //! addresses it resolved to), so exports lose nothing. Masks are stored as written, even

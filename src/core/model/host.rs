@@ -7,7 +7,8 @@ use std::net::Ipv4Addr;
 
 use serde::{Deserialize, Serialize};
 
-/// Windows releases whose default-exemption behaviour differs (DOMAIN.md §2).
+/// Windows releases whose default-exemption behaviour differs (docs/domain.md, "Exemptions per
+/// OS").
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
 )]

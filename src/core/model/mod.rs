@@ -1,6 +1,6 @@
-//! The policy model: every object of DOMAIN.md §1, serialisable, with no behaviour beyond
-//! lookups. Rules reference filter lists and filter actions by id, so those are shared as on
-//! Windows. Pure data: no I/O, no terminal.
+//! The policy model: every object of docs/domain.md "Objects", serialisable, with no behaviour
+//! beyond lookups. Rules reference filter lists and filter actions by id, so those are shared
+//! as on Windows. Pure data: no I/O, no terminal.
 
 mod action;
 mod address;

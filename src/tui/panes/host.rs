@@ -12,7 +12,8 @@ use crate::tui::app::App;
 use crate::tui::forms::parse;
 use crate::tui::theme::Role;
 
-/// What stays exempt for each effective NoDefaultExempt value (DOMAIN.md §2).
+/// What stays exempt for each effective NoDefaultExempt value
+/// (docs/domain.md, "Exemptions per OS").
 pub fn exempt_meaning(value: u32) -> &'static str {
     match value {
         0 => "multicast, broadcast, RSVP, Kerberos, IKE stay exempt",

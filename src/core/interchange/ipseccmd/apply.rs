@@ -106,7 +106,8 @@ pub(super) fn rule_settings(cmd: &CommandLine) -> Result<RuleSettings, IpseccmdE
     })
 }
 
-/// Parses every `-f` spec, refusing mirrored filters on tunnel rules (DOMAIN.md §1).
+/// Parses every `-f` spec, refusing mirrored filters on tunnel rules (docs/domain.md,
+/// "Addresses, protocols, ports").
 pub(super) fn parse_specs(
     s: &Snapshot,
     cmd: &CommandLine,

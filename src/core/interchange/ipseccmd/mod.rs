@@ -1,4 +1,5 @@
-//! ipseccmd / ipsecpol command lines (DOMAIN.md §4), applied to a `Snapshot`.
+//! ipseccmd / ipsecpol command lines (docs/domain.md, "Command syntaxes"), applied to a
+//! `Snapshot`.
 //!
 //! Owns reading one command line exactly as an admin would type or paste it (from KB 813878
 //! and its web copies) and turning it into model changes. It does no I/O: the CLI loads the
@@ -9,7 +10,7 @@
 //! `-1k`), `apply` (switch combinations and shared rule settings), `policy` (static objects:
 //! rules, lists, actions, assignment, `-o`), `dynamic` (dynamic rules, `-u`).
 //!
-//! # Decisions where DOMAIN.md is silent
+//! # Decisions where docs/domain.md is silent
 //!
 //! - **Generated names.** Each rule gets its own filter list `"<rule> filters"` and filter
 //!   action `"<rule> action"`; when a name is taken (by any list/action in the store), the

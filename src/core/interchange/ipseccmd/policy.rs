@@ -3,7 +3,8 @@
 //! deletion.
 //!
 //! Owns naming generated lists and actions and deleting the ones no rule uses any more
-//! (DOMAIN.md §4). Validation of the switch combination happens before, in `apply.rs`.
+//! (docs/domain.md, "Command syntaxes"). Validation of the switch combination happens before,
+//! in `apply.rs`.
 
 use crate::core::model::{Behavior, FilterList, Id, Rule, Snapshot};
 

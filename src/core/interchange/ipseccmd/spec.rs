@@ -70,7 +70,7 @@ pub(super) fn repair_spec_fragments(values: &[String], warnings: &mut Vec<String
 }
 
 /// Parses one spec. DNS names resolve from `host.names`; unresolved names and address bits
-/// outside a mask produce warnings, not errors (DOMAIN.md §1 keeps them as written).
+/// outside a mask produce warnings, not errors (docs/domain.md, "Addresses, protocols, ports").
 pub(super) fn parse_spec(
     text: &str,
     host: &HostContext,
@@ -403,7 +403,7 @@ fn parse_protocol(spec: &str, text: &str) -> Result<Protocol, IpseccmdError> {
     })
 }
 
-/// DOMAIN.md §1: a port is only valid with TCP or UDP.
+/// docs/domain.md, "Addresses, protocols, ports": a port is only valid with TCP or UDP.
 fn check_ports(spec: &str, protocol: Protocol, any_port: u16) -> Result<(), IpseccmdError> {
     if any_port == 0 || protocol.has_ports() {
         return Ok(());

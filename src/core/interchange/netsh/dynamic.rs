@@ -1,7 +1,8 @@
 //! `netsh ipsec dynamic set config` and `show config`: the host settings Server 2003 keeps
-//! outside the static policy. `ipsecexempt` is the NoDefaultExempt value (DOMAIN.md §2);
-//! `bootmode` and `bootexemptions` are the driver's start-up behaviour, stored in the host
-//! context for export. Other dynamic commands (live SPD edits) are refused by name.
+//! outside the static policy. `ipsecexempt` is the NoDefaultExempt value (docs/domain.md,
+//! "Exemptions per OS"); `bootmode` and `bootexemptions` are the driver's start-up
+//! behaviour, stored in the host context for export. Other dynamic commands (live SPD
+//! edits) are refused by name.
 
 use super::lexer::Arg;
 use super::params::{self, bind};
@@ -104,7 +105,7 @@ fn set_config(snap: &mut Snapshot, args: &[Arg], cmd: &Cmd) -> Result<Done, Nets
                 .parse()
                 .ok()
                 .filter(|v| *v <= 3)
-                .ok_or_else(|| bad("ipsecexempt takes 0, 1, 2 or 3 (DOMAIN.md §2)"))?;
+                .ok_or_else(|| bad("ipsecexempt takes 0, 1, 2 or 3 (docs/domain.md)"))?;
             snap.host.no_default_exempt = Some(v);
             Ok(Done::change(format!(
                 "NoDefaultExempt set to {v} (takes effect after a restart on Windows)"

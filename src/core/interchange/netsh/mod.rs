@@ -1,5 +1,6 @@
-//! `netsh ipsec static|dynamic` scripts (Windows Server 2003, DOMAIN.md §4), both ways:
-//! applying a script to a `Snapshot`, and writing a script that recreates one.
+//! `netsh ipsec static|dynamic` scripts (Windows Server 2003, docs/domain.md "Command
+//! syntaxes"), both ways: applying a script to a `Snapshot`, and writing a script that
+//! recreates one.
 //!
 //! A script is applied as one transaction: the first failing line stops it and nothing is
 //! applied ([`Mode::Transaction`]); [`Mode::ContinueOnError`] applies every line that can
