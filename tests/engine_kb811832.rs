@@ -490,19 +490,63 @@ fn every_profile_value_and_exemption_in_engine_and_reference() {
     assert_eq!(checked, 9 * 6 * PROBES.len());
 }
 
+/// The `use` statements of a Rust source, each joined onto one line (from `use` to `;`).
+fn use_statements(src: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut open: Option<String> = None;
+    for line in src.lines() {
+        let t = line.trim();
+        let stmt = match open.take() {
+            Some(acc) => acc + " " + t,
+            None if t.starts_with("use ") || t.starts_with("pub use ") => t.to_string(),
+            None => continue,
+        };
+        if stmt.ends_with(';') {
+            out.push(stmt);
+        } else {
+            open = Some(stmt);
+        }
+    }
+    out
+}
+
 /// The reference evaluator is an oracle only while it restates the exemption tables
-/// itself: it must not reach into `exemptions` for them (only the `Exemption` names).
+/// itself: it must not import anything from `exemptions` (only the `Exemption` names, from
+/// the vocabulary module `exemption`), and that module must not hold the tables either.
 #[test]
 fn the_reference_does_not_borrow_the_engines_exemption_tables() {
     let src = include_str!("../src/core/engine/reference.rs");
-    for name in [
-        "exemptions::",
+    let uses = use_statements(src);
+    assert!(
+        uses.iter().any(|u| u == "use super::exemption::Exemption;"),
+        "reference.rs should name the exemptions from `exemption`: {uses:?}"
+    );
+    for u in &uses {
+        assert!(!u.contains("exemptions"), "reference.rs: `{u}`");
+    }
+    let tables = [
         "honoured_values",
         "default_value",
         "kept_by_value",
         "cannot_filter_multicast",
         "ResolvedContext",
-    ] {
+    ];
+    for name in tables.iter().chain(&["exemptions::"]) {
         assert!(!src.contains(name), "reference.rs uses `{name}`");
     }
+    let vocabulary = include_str!("../src/core/engine/exemption.rs");
+    assert_eq!(
+        use_statements(vocabulary),
+        ["use serde::Serialize;"],
+        "exemption.rs should import only serde"
+    );
+    for name in tables.iter().chain(&["NoDefaultExempt", "OsProfile"]) {
+        assert!(!vocabulary.contains(name), "exemption.rs holds `{name}`");
+    }
+}
+
+#[test]
+fn use_statements_are_joined_across_lines() {
+    let src = "//! use nothing\nuse a::b;\npub use c::{\n    d,\n    e,\n};\nfn f() {}\n";
+    assert_eq!(use_statements(src), ["use a::b;", "pub use c::{ d, e, };"]);
 }

@@ -12,52 +12,7 @@ use serde::Serialize;
 
 use crate::core::model::{HostContext, OsProfile};
 
-/// A default exemption of the IPsec driver.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Exemption {
-    Kerberos,
-    Ike,
-    Rsvp,
-    Multicast,
-    Broadcast,
-    Ipv6,
-}
-
-impl Exemption {
-    /// Table order: the order of KB 811832's list, which is also the row order.
-    pub const ALL: [Exemption; 6] = [
-        Self::Kerberos,
-        Self::Ike,
-        Self::Rsvp,
-        Self::Multicast,
-        Self::Broadcast,
-        Self::Ipv6,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Kerberos => "kerberos",
-            Self::Ike => "ike",
-            Self::Rsvp => "rsvp",
-            Self::Multicast => "multicast",
-            Self::Broadcast => "broadcast",
-            Self::Ipv6 => "ipv6",
-        }
-    }
-
-    /// The traffic it lets through, in words.
-    pub fn traffic(self) -> &'static str {
-        match self {
-            Self::Kerberos => "TCP and UDP with source or destination port 88",
-            Self::Ike => "UDP from port 500 to port 500",
-            Self::Rsvp => "IP protocol 46 (RSVP)",
-            Self::Multicast => "traffic to 224.0.0.0/4",
-            Self::Broadcast => "traffic to 255.255.255.255 or a subnet broadcast address",
-            Self::Ipv6 => "all IPv6 traffic",
-        }
-    }
-}
+pub use super::exemption::Exemption;
 
 /// Where the NoDefaultExempt value in force comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

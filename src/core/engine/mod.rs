@@ -28,6 +28,7 @@
 //! policy re-checks within a 16 ms frame after each edit.
 
 pub mod check;
+mod exemption;
 pub mod exemptions;
 pub mod explain;
 mod findings;

@@ -9,9 +9,9 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-// Only the names of the exemptions (a vocabulary type, like the model): which ones are in
-// force is restated below from KB 811832, not taken from `exemptions`' tables.
-use super::Exemption;
+// Only the names of the exemptions (a vocabulary module, like the model): which ones are in
+// force is restated below from KB 811832, not taken from the engine's tables.
+use super::exemption::Exemption;
 use super::packet::Packet;
 use crate::core::model::{
     Address, Behavior, Filter, FilterAction, HostContext, Id, OsProfile, Snapshot, mask_prefix,
