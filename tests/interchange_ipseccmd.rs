@@ -2,6 +2,8 @@
 //! ipseccmd cannot say (shared lists, inactive rules, server types) is said; and the
 //! `ipseccmd show filters`-style listing marks the exemptions.
 
+mod common;
+
 use ipsedit::core::engine::EffectiveTable;
 use ipsedit::core::interchange::export_ipseccmd::{export, show_filters};
 use ipsedit::core::interchange::ipseccmd::{apply, split_command_line, strip_program_name};
@@ -9,11 +11,16 @@ use ipsedit::core::interchange::netsh::{Mode, apply_script};
 use ipsedit::core::model::Snapshot;
 use ipsedit::core::store::{FileStore, Store};
 
+/// The tracked sample store `samples/NAME`, loaded through the file store, which must
+/// leave the folder byte-identical (loading is the only step of these tests that opens it).
 fn sample(name: &str) -> Snapshot {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("samples")
-        .join(name);
-    FileStore::open(dir).load().expect("sample").snapshot
+    let untouched = common::SamplesUnchanged::take();
+    let snap = FileStore::open(common::samples().join(name))
+        .load()
+        .expect("sample")
+        .snapshot;
+    untouched.check();
+    snap
 }
 
 fn run_ipseccmd(script: &str, host: &Snapshot) -> Snapshot {

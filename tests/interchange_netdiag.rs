@@ -2,6 +2,8 @@
 //! copied from the article's "netdiag /test:ipsec /debug" output): the same fields with the
 //! same values in the same order, GUIDs aside; and the article's "no policy" line.
 
+mod common;
+
 use ipsedit::core::interchange::netdiag::{NO_POLICY, report};
 use ipsedit::core::interchange::netsh::{Mode, apply_script};
 use ipsedit::core::model::Snapshot;
@@ -25,6 +27,18 @@ const KEYS: &[&str] = &[
     "TunnelFilter",
     "Flags",
 ];
+
+/// The tracked sample store `samples/NAME`, loaded through the file store, which must
+/// leave the folder byte-identical (loading is the only step of these tests that opens it).
+fn sample(name: &str) -> Snapshot {
+    let untouched = common::SamplesUnchanged::take();
+    let snap = FileStore::open(common::samples().join(name))
+        .load()
+        .expect("sample")
+        .snapshot;
+    untouched.check();
+    snap
+}
 
 /// The report as (field, value) pairs in order; GUIDs become "{GUID}".
 fn fields(text: &str) -> Vec<(String, String)> {
@@ -59,8 +73,7 @@ fn fields(text: &str) -> Vec<(String, String)> {
 #[test]
 fn kb813878_listing_field_for_field() {
     let article = include_str!("fixtures/kb813878-netdiag.txt");
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/kb813878");
-    let snap = FileStore::open(dir).load().expect("sample").snapshot;
+    let snap = sample("kb813878");
     let ours = report(&snap, &snap.host);
     assert!(
         fields(article).len() >= 29,
@@ -89,8 +102,7 @@ fn the_netsh_sample_gives_the_same_report() {
 
 #[test]
 fn policy_ids_are_the_filter_actions() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/kb813878");
-    let snap = FileStore::open(dir).load().expect("sample").snapshot;
+    let snap = sample("kb813878");
     let ours = report(&snap, &snap.host);
     let p = snap.assigned_policy().expect("assigned");
     for r in &p.rules {
