@@ -1,0 +1,93 @@
+//! Helpers for the registry tests: Windows' default policies read from Samba's copy
+//! (`/usr/share/samba/setup/provision.ldif`, Debian package `samba-ad-provision`), and
+//! the rule for tests that need a package: FAIL under CI=true, SKIPPED loudly outside.
+
+#![allow(dead_code)]
+
+use ipsedit::core::interchange::registry::{ObjectSet, RawObject};
+
+pub const PROVISION_LDIF: &str = "/usr/share/samba/setup/provision.ldif";
+
+/// `true` when the test may run; otherwise prints SKIPPED (or panics under CI=true).
+pub fn require(path: &str, package: &str, test: &str) -> bool {
+    if std::path::Path::new(path).exists() {
+        return true;
+    }
+    let msg =
+        format!("{test}: {path} is missing: install the Debian package {package} (.ci/run does)");
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{msg}");
+    }
+    eprintln!("\n*** SKIPPED *** {msg}\n");
+    false
+}
+
+fn base64(text: &str) -> Vec<u8> {
+    let val = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let mut out = Vec::new();
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for c in text.bytes() {
+        let Some(v) = val(c) else { continue };
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    out
+}
+
+/// The IPsec objects of an LDIF text (continuation lines joined, `::` values base64).
+pub fn ldif_objects(text: &str) -> Vec<RawObject> {
+    let text = text.replace("\r\n", "\n").replace("\n ", "");
+    let mut out = Vec::new();
+    for block in text.split("\n\n") {
+        let mut dn = None;
+        let mut attrs: Vec<(String, Vec<u8>)> = Vec::new();
+        for line in block.lines().filter(|l| !l.starts_with('#')) {
+            let Some((name, rest)) = line.split_once(':') else {
+                continue;
+            };
+            let value = match rest.strip_prefix(':') {
+                Some(b64) => base64(b64.trim()),
+                None => rest.trim_start().as_bytes().to_vec(),
+            };
+            if name == "dn" {
+                dn = Some(String::from_utf8_lossy(&value).into_owned());
+            } else {
+                attrs.push((name.to_string(), value));
+            }
+        }
+        let Some(dn) = dn else { continue };
+        if !attrs.iter().any(|(n, _)| n == "ipsecData") {
+            continue;
+        }
+        out.push(
+            RawObject::from_directory(&dn, attrs.iter().map(|(n, v)| (n.as_str(), v.as_slice())))
+                .expect("an ipsec object"),
+        );
+    }
+    out
+}
+
+/// Windows' default policies as an object set.
+pub fn defaults() -> ObjectSet {
+    let text = std::fs::read_to_string(PROVISION_LDIF).expect("provision.ldif is readable");
+    ObjectSet {
+        location: "CN=IP Security,CN=System,${DOMAINDN}".into(),
+        objects: ldif_objects(&text),
+        active: None,
+    }
+}
