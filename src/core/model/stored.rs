@@ -38,7 +38,7 @@ mod hex_bytes {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
         let text = String::deserialize(d)?;
-        if text.len() % 2 != 0 {
+        if !text.len().is_multiple_of(2) {
             return Err(serde::de::Error::custom(
                 "stored value data must be an even number of hex digits",
             ));

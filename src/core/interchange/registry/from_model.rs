@@ -263,11 +263,9 @@ pub fn fresh_objects<'a>(
             Class::NegotiationPolicy,
             a.id,
             NegotiationBlob {
-                offers: if a.behavior == Behavior::Negotiate {
-                    offers(&a.methods, a.soft, a.session_key_pfs, warnings)
-                } else {
-                    Vec::new()
-                },
+                // Offers are written whatever the action, so switching a permit action
+                // back to negotiate finds its methods (Windows' "Permit" has none).
+                offers: offers(&a.methods, a.soft, a.session_key_pfs, warnings),
             }
             .encode(),
         );
@@ -289,7 +287,7 @@ pub fn fresh_objects<'a>(
         });
     }
     for l in lists {
-        let mut lo = RawObject::new(Class::Filter, l.id, filter_blob(l).encode());
+        let mut lo = RawObject::new(Class::Filter, l.id, filter_blob(l, warnings).encode());
         lo.name = Some(l.name.clone());
         lo.description = nonempty(&l.description);
         lo.owners = owners
@@ -322,7 +320,7 @@ pub fn export_objects(snap: &Snapshot, only: Option<Id>, location: &str, now: u3
                     o.values = s.values.clone();
                 }
                 _ => {
-                    edited_warnings |= o.class == Class::NegotiationPolicy;
+                    edited_warnings = true;
                     o.when_changed = Some(now);
                     o.values = o.to_values(location);
                 }
@@ -445,15 +443,8 @@ fn offers(
                         );
                         0
                     }
-                    Some(Cipher::Des) => {
-                        warnings.insert(
-                            "ESP DES is written as Algorithm-Identifier 1, as Windows' default \
-                             offers suggest; MS-GPIPSEC.md §9.4: unconfirmed (the spec's \
-                             table says 2)"
-                                .to_string(),
-                        );
-                        1
-                    }
+                    // DES = 1 as in Windows' own default offers (§9.4).
+                    Some(Cipher::Des) => 1,
                     Some(Cipher::TripleDes) => 3,
                 };
                 algorithms.push(Algorithm::new(
@@ -529,9 +520,18 @@ fn side(a: &Address, dest: bool) -> (String, Vec<[u8; 4]>, [u8; 4], u8) {
     }
 }
 
-fn filter_blob(l: &FilterList) -> FilterBlob {
+fn filter_blob(l: &FilterList, warnings: &mut BTreeSet<String>) -> FilterBlob {
     let mut filters = Vec::new();
     for f in &l.filters {
+        if matches!(
+            (&f.source, &f.destination),
+            (Address::Server(_), Address::Server(_))
+        ) {
+            warnings.insert(format!(
+                "filter list {:?}: a filter with server types on both sides cannot be                  stored (one Legacy-Special-Filter byte); the destination's is written",
+                l.name
+            ));
+        }
         specs(f, &mut filters);
     }
     FilterBlob {
@@ -563,7 +563,7 @@ fn specs(f: &Filter, out: &mut Vec<FilterSpec>) {
                 src_port: f.src_port,
                 dst_port: f.dst_port,
                 is_tunnel: 0,
-                special: sspecial | dspecial,
+                special: if dspecial != 0 { dspecial } else { sspecial },
                 options: 0,
             });
             n = n.wrapping_add(1);

@@ -20,6 +20,7 @@ pub mod nfa;
 pub mod objects;
 pub mod policy_blob;
 pub mod regfile;
+pub mod regstore;
 pub mod to_model;
 pub mod wire;
 

@@ -126,11 +126,9 @@ pub fn read_objects(set: &ObjectSet) -> Result<Read, ReadError> {
                 let mut a = FilterAction::new(o.name.clone().unwrap_or_default(), behavior);
                 a.id = o.id;
                 a.description = o.description.clone().unwrap_or_default();
-                if behavior == Behavior::Negotiate {
-                    a.methods = methods;
-                    a.soft = soft;
-                    a.session_key_pfs = pfs;
-                }
+                a.methods = methods;
+                a.soft = soft;
+                a.session_key_pfs = pfs;
                 a.inpass = inpass;
                 a.negotiation_type = o.negotiation_type.filter(|t| *t != TYPE_STANDARD);
                 a.stored = stored(o);
