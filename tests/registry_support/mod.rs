@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod hive;
+
 use ipsedit::core::interchange::registry::{ObjectSet, RawObject};
 
 pub const PROVISION_LDIF: &str = "/usr/share/samba/setup/provision.ldif";

@@ -15,6 +15,7 @@
 pub mod filter;
 pub mod from_model;
 pub mod guids;
+pub mod hive;
 pub mod negotiation;
 pub mod nfa;
 pub mod objects;
