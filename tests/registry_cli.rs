@@ -94,7 +94,7 @@ fn bad_files_exit_2_and_change_nothing() {
     let r = ipsedit(&store, &["import", "reg", &bad.display().to_string()]);
     assert_eq!(r.code, 2);
     assert!(
-        r.stderr.contains("bad.reg:4:17: \"2g\" is not a byte"),
+        r.stderr.contains("bad.reg:4:20: \"2g\" is not a byte"),
         "{}",
         r.stderr
     );
