@@ -8,16 +8,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use uuid::Uuid;
 
-use super::filter::{FilterBlob, FilterSpec};
 use super::guids::*;
 use super::negotiation::{Algorithm, NegotiationBlob, OFFER_AH, OFFER_ESP, Offer};
 use super::nfa::*;
 use super::objects::{Class, ObjRef, RawObject};
 use super::policy_blob::{GROUP_14, IsakmpBlob, IsakmpMethod, PolicyBlob};
 use crate::core::model::{
-    Address, AuthMethod, Behavior, Cipher, ConnectionType, DhGroup, Filter, FilterAction,
-    FilterList, HashAlg, Id, KeyExchange, MainModeMethod, Policy, Rule, SecurityMethod, ServerKind,
-    Snapshot, StoredObject, StoredValue,
+    AuthMethod, Behavior, Cipher, ConnectionType, DhGroup, FilterAction, FilterList, HashAlg, Id,
+    KeyExchange, MainModeMethod, Policy, Rule, SecurityMethod, Snapshot, StoredObject, StoredValue,
 };
 
 /// What `export_objects` gives: the objects, each with the values to write, and the
@@ -287,7 +285,11 @@ pub fn fresh_objects<'a>(
         });
     }
     for l in lists {
-        let mut lo = RawObject::new(Class::Filter, l.id, filter_blob(l, warnings).encode());
+        let mut lo = RawObject::new(
+            Class::Filter,
+            l.id,
+            super::filters_map::filter_blob(l, warnings).encode(),
+        );
         lo.name = Some(l.name.clone());
         lo.description = nonempty(&l.description);
         lo.owners = owners
@@ -485,88 +487,4 @@ fn offers(
         });
     }
     out
-}
-
-/// One side of a filter: (DNS name, addresses, mask, special code).
-fn side(a: &Address, dest: bool) -> (String, Vec<[u8; 4]>, [u8; 4], u8) {
-    const ALL: [u8; 4] = [255; 4];
-    match a {
-        Address::Me => (String::new(), vec![[0; 4]], ALL, 0),
-        Address::Any => (String::new(), vec![[0; 4]], [0; 4], 0),
-        Address::Ip { addr, mask } => (String::new(), vec![addr.octets()], mask.octets(), 0),
-        Address::Dns { name, resolved } => {
-            let addrs: Vec<[u8; 4]> = resolved.iter().map(|r| r.octets()).collect();
-            let addrs = if addrs.is_empty() {
-                vec![[0; 4]]
-            } else {
-                addrs
-            };
-            (name.clone(), addrs, ALL, 0)
-        }
-        Address::Server(k) => {
-            let code = match k {
-                ServerKind::Dns => 1,
-                ServerKind::Wins => 2,
-                ServerKind::Dhcp => 3,
-                ServerKind::Gateway => 4,
-            };
-            (
-                String::new(),
-                vec![[0; 4]],
-                [0; 4],
-                if dest { 0x80 | code } else { code },
-            )
-        }
-    }
-}
-
-fn filter_blob(l: &FilterList, warnings: &mut BTreeSet<String>) -> FilterBlob {
-    let mut filters = Vec::new();
-    for f in &l.filters {
-        if matches!(
-            (&f.source, &f.destination),
-            (Address::Server(_), Address::Server(_))
-        ) {
-            warnings.insert(format!(
-                "filter list {:?}: a filter with server types on both sides cannot be                  stored (one Legacy-Special-Filter byte); the destination's is written",
-                l.name
-            ));
-        }
-        specs(f, &mut filters);
-    }
-    FilterBlob {
-        filters,
-        tail: vec![0],
-    }
-}
-
-/// A filter's specs: one, or one per resolved address of a DNS name (each after the first
-/// with a GUID derived from the filter's).
-fn specs(f: &Filter, out: &mut Vec<FilterSpec>) {
-    let (sd, saddrs, smask, sspecial) = side(&f.source, false);
-    let (dd, daddrs, dmask, dspecial) = side(&f.destination, true);
-    let mut n: u8 = 0;
-    for s in &saddrs {
-        for d in &daddrs {
-            out.push(FilterSpec {
-                src_dns: sd.clone(),
-                dst_dns: dd.clone(),
-                description: f.description.clone(),
-                id: if n == 0 { f.id } else { derive(f.id, n) },
-                mirrored: f.mirrored,
-                src_addr: *s,
-                src_mask: smask,
-                dst_addr: *d,
-                dst_mask: dmask,
-                tunnel_addr: [0; 4],
-                protocol: u32::from(f.protocol.0),
-                src_port: f.src_port,
-                dst_port: f.dst_port,
-                is_tunnel: 0,
-                special: if dspecial != 0 { dspecial } else { sspecial },
-                options: 0,
-            });
-            n = n.wrapping_add(1);
-        }
-    }
 }

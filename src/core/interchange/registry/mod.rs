@@ -13,6 +13,7 @@
 //! `.reg` text format and hive files live in `regfile` and the CLI.
 
 pub mod filter;
+mod filters_map;
 pub mod from_model;
 pub mod guids;
 pub mod hive;

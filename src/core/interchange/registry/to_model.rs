@@ -6,13 +6,13 @@
 //! out with a note; a referenced object that is missing or does not decode is an error
 //! naming it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 use std::net::Ipv4Addr;
 
 use uuid::Uuid;
 
-use super::filter::{FilterBlob, FilterSpec};
+use super::filter::FilterBlob;
 use super::from_model::{
     DERIVE_DR_ACTION, DERIVE_DR_RULE, DERIVE_ISAKMP, default_main_mode, default_response_methods,
     derive, fingerprint, fresh_objects,
@@ -24,9 +24,9 @@ use super::objects::{Class, ObjRef, RawObject};
 use super::policy_blob::{GROUP_14, IsakmpBlob, PolicyBlob};
 use super::wire::BlobError;
 use crate::core::model::{
-    Address, AuthMethod, Behavior, Cipher, ConnectionType, DefaultResponse, DhGroup, Esp, Filter,
-    FilterAction, FilterList, HashAlg, KeyExchange, MainModeMethod, Policy, Protocol, Rule,
-    SecurityMethod, ServerKind, Snapshot, StoredObject,
+    AuthMethod, Behavior, Cipher, ConnectionType, DefaultResponse, DhGroup, Esp, FilterAction,
+    FilterList, HashAlg, KeyExchange, MainModeMethod, Policy, Rule, SecurityMethod, Snapshot,
+    StoredObject,
 };
 
 /// A store's objects and its assignment, as read from one location.
@@ -102,7 +102,7 @@ pub fn read_objects(set: &ObjectSet) -> Result<Read, ReadError> {
                     id: o.id,
                     name: o.name.clone().unwrap_or_default(),
                     description: o.description.clone().unwrap_or_default(),
-                    filters: filters(&blob.filters),
+                    filters: super::filters_map::filters(&blob.filters),
                     stored: stored(o),
                 });
             }
@@ -465,85 +465,4 @@ fn auth(entries: &[AuthEntry]) -> (Vec<AuthMethod>, Vec<String>) {
         })
         .collect();
     (methods, notes)
-}
-
-fn ipv4(b: [u8; 4]) -> Ipv4Addr {
-    Ipv4Addr::from(b)
-}
-
-/// One side of a spec as a model address.
-fn address(dns: &str, addr: [u8; 4], mask: [u8; 4], special: Option<u8>) -> Address {
-    if let Some(code) = special {
-        let kind = match code {
-            1 => Some(ServerKind::Dns),
-            2 => Some(ServerKind::Wins),
-            3 => Some(ServerKind::Dhcp),
-            4 => Some(ServerKind::Gateway),
-            _ => None,
-        };
-        if let Some(k) = kind {
-            return Address::Server(k);
-        }
-    }
-    if !dns.is_empty() {
-        return Address::Dns {
-            name: dns.to_string(),
-            resolved: if addr == [0; 4] {
-                Vec::new()
-            } else {
-                vec![ipv4(addr)]
-            },
-        };
-    }
-    match (addr, mask) {
-        ([0, 0, 0, 0], [255, 255, 255, 255]) => Address::Me,
-        ([0, 0, 0, 0], [0, 0, 0, 0]) => Address::Any,
-        _ => Address::Ip {
-            addr: ipv4(addr),
-            mask: ipv4(mask),
-        },
-    }
-}
-
-fn filters(specs: &[FilterSpec]) -> Vec<Filter> {
-    let mut out: Vec<Filter> = Vec::new();
-    // Specs of one DNS-name filter after the first carry GUIDs derived from its GUID.
-    let mut firsts: BTreeMap<Uuid, usize> = BTreeMap::new();
-    for s in specs {
-        let src_special = (s.special != 0 && s.special & 0x80 == 0).then_some(s.special);
-        let dst_special = (s.special & 0x80 != 0).then_some(s.special & 0x7f);
-        let source = address(&s.src_dns, s.src_addr, s.src_mask, src_special);
-        let destination = address(&s.dst_dns, s.dst_addr, s.dst_mask, dst_special);
-        if let Some(i) = (1..=255u8).find_map(|n| {
-            out.last()
-                .filter(|f| derive(f.id, n) == s.id)
-                .and_then(|_| firsts.get(&out.last().map(|f| f.id).unwrap_or_default()))
-        }) {
-            let f = &mut out[*i];
-            for (mine, theirs) in [(&mut f.source, source), (&mut f.destination, destination)] {
-                if let (Address::Dns { resolved, .. }, Address::Dns { resolved: more, .. }) =
-                    (mine, theirs)
-                {
-                    for a in more {
-                        if !resolved.contains(&a) {
-                            resolved.push(a);
-                        }
-                    }
-                }
-            }
-            continue;
-        }
-        firsts.insert(s.id, out.len());
-        out.push(Filter {
-            id: s.id,
-            description: s.description.clone(),
-            source,
-            destination,
-            protocol: Protocol(u8::try_from(s.protocol).unwrap_or(255)),
-            src_port: s.src_port,
-            dst_port: s.dst_port,
-            mirrored: s.mirrored,
-        });
-    }
-    out
 }
