@@ -2,11 +2,14 @@
 //! decodes to the documented fields and re-encodes to the same bytes, except the fields the
 //! spec says to ignore (where Windows 2000 left junk; ipsedit writes zeros there).
 
+mod registry_support;
+
 use ipsedit::core::interchange::registry::filter::FilterBlob;
 use ipsedit::core::interchange::registry::negotiation::{Algorithm, NegotiationBlob};
 use ipsedit::core::interchange::registry::nfa::{AuthEntry, NfaBlob};
 use ipsedit::core::interchange::registry::policy_blob::{IsakmpBlob, IsakmpMethod, PolicyBlob};
 use ipsedit::core::interchange::registry::wire::parse_braced;
+use registry_support::{isakmp_ignored, negotiation_ignored};
 
 fn hex(s: &str) -> Vec<u8> {
     let s: String = s.chars().filter(|c| c.is_ascii_hexdigit()).collect();
@@ -23,28 +26,6 @@ fn zeroed(bytes: &[u8], ranges: &[std::ops::Range<usize>]) -> Vec<u8> {
         b[r.clone()].fill(0);
     }
     b
-}
-
-/// Ignored ranges of an ISAKMP blob with `n` methods.
-pub fn isakmp_ignored(n: usize) -> Vec<std::ops::Range<usize>> {
-    let mut r = vec![36..40, 60..80];
-    for i in 0..n {
-        let s = 84 + 64 * i;
-        r.extend([s..s + 4, s + 24..s + 36, s + 37..s + 44, s + 60..s + 64]);
-    }
-    r
-}
-
-/// Ignored ranges of a negotiation blob: unused algorithm slots.
-pub fn negotiation_ignored(blob: &NegotiationBlob) -> Vec<std::ops::Range<usize>> {
-    let mut r = Vec::new();
-    for (i, o) in blob.offers.iter().enumerate() {
-        let s = 24 + 80 * i;
-        for j in o.algorithms.len()..3 {
-            r.push(s + 20 + 20 * j..s + 40 + 20 * j);
-        }
-    }
-    r
 }
 
 const VE_FILTER: &str = "b520dc80c82ed111a89e00a0248d30214a000000010000000200000000000200

@@ -284,24 +284,3 @@ fn encoder_writes_windows_bytes() {
 fn hexs(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
-
-/// Same helpers as registry_codec.rs (kept here so each test file stands alone).
-fn isakmp_ignored(n: usize) -> Vec<std::ops::Range<usize>> {
-    let mut r = vec![36..40, 60..80];
-    for i in 0..n {
-        let s = 84 + 64 * i;
-        r.extend([s..s + 4, s + 24..s + 36, s + 37..s + 44, s + 60..s + 64]);
-    }
-    r
-}
-
-fn negotiation_ignored(blob: &NegotiationBlob) -> Vec<std::ops::Range<usize>> {
-    let mut r = Vec::new();
-    for (i, o) in blob.offers.iter().enumerate() {
-        let s = 24 + 80 * i;
-        for j in o.algorithms.len()..3 {
-            r.push(s + 20 + 20 * j..s + 40 + 20 * j);
-        }
-    }
-    r
-}

@@ -14,6 +14,7 @@ use ipsedit::core::interchange::registry::regfile::decode_text;
 use ipsedit::core::interchange::registry::regstore::export_reg;
 use ipsedit::core::interchange::registry::{LOCAL_STORE, read_objects};
 use ipsedit::core::model::Snapshot;
+use registry_support::content;
 use registry_support::hive::empty_hive;
 
 const HIVEX: &str = "/usr/bin/hivexregedit";
@@ -65,26 +66,6 @@ fn merge(hive: &Path, reg: &str) {
         "hivexregedit: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-/// Static content without `stored`, as in registry_roundtrip.rs.
-fn content(s: &Snapshot) -> String {
-    let mut s = s.clone();
-    for p in &mut s.policies {
-        p.stored = None;
-        p.key_exchange.stored = None;
-        p.default_response.rule_stored = None;
-        p.default_response.action_stored = None;
-        p.rules.iter_mut().for_each(|r| r.stored = None);
-    }
-    s.filter_lists.iter_mut().for_each(|l| l.stored = None);
-    s.filter_actions.iter_mut().for_each(|a| a.stored = None);
-    s.policies.sort_by_key(|p| p.id);
-    s.filter_lists.sort_by_key(|l| l.id);
-    s.filter_actions.sort_by_key(|a| a.id);
-    s.dynamic.clear();
-    s.host = Default::default();
-    serde_json::to_string_pretty(&s).expect("json")
 }
 
 #[test]

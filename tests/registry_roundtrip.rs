@@ -19,6 +19,7 @@ use ipsedit::core::model::{
     ServerKind, Snapshot,
 };
 use proptest::prelude::*;
+use registry_support::content;
 
 const NOW: u32 = 0x6000_0000;
 
@@ -28,32 +29,6 @@ fn from_reg(text: &str) -> Snapshot {
     apply(&Snapshot::default(), &changes(&f, LOCAL_STORE))
         .expect("reads")
         .snapshot
-}
-
-/// Static content with `stored` dropped, in id order: what must survive a round trip.
-fn content(s: &Snapshot) -> String {
-    let mut s = s.clone();
-    for p in &mut s.policies {
-        p.stored = None;
-        p.key_exchange.stored = None;
-        p.default_response.rule_stored = None;
-        p.default_response.action_stored = None;
-        for r in &mut p.rules {
-            r.stored = None;
-        }
-    }
-    for l in &mut s.filter_lists {
-        l.stored = None;
-    }
-    for a in &mut s.filter_actions {
-        a.stored = None;
-    }
-    s.policies.sort_by_key(|p| p.id);
-    s.filter_lists.sort_by_key(|l| l.id);
-    s.filter_actions.sort_by_key(|a| a.id);
-    s.dynamic.clear();
-    s.host = Default::default();
-    serde_json::to_string_pretty(&s).expect("json")
 }
 
 /// Every policy's effective table on `host` (a .reg file carries no host context).

@@ -127,3 +127,49 @@ pub fn defaults_reg() -> Vec<u8> {
     }
     utf16_file(&write(&keys))
 }
+
+/// Ignored ranges of an ISAKMP blob with `n` methods (Zero fields, versions,
+/// PFS-Identity-Required): where Windows 2000 left junk and ipsedit writes zeros.
+pub fn isakmp_ignored(n: usize) -> Vec<std::ops::Range<usize>> {
+    let mut r = vec![36..40, 60..80];
+    for i in 0..n {
+        let s = 84 + 64 * i;
+        r.extend([s..s + 4, s + 24..s + 36, s + 37..s + 44, s + 60..s + 64]);
+    }
+    r
+}
+
+/// Ignored ranges of a negotiation blob: the unused algorithm slots of each offer.
+pub fn negotiation_ignored(
+    blob: &ipsedit::core::interchange::registry::negotiation::NegotiationBlob,
+) -> Vec<std::ops::Range<usize>> {
+    let mut r = Vec::new();
+    for (i, o) in blob.offers.iter().enumerate() {
+        let s = 24 + 80 * i;
+        for j in o.algorithms.len()..3 {
+            r.push(s + 20 + 20 * j..s + 40 + 20 * j);
+        }
+    }
+    r
+}
+
+/// A snapshot's static content with `stored` dropped, in id order, as JSON: what must
+/// survive a round trip through Windows' storage.
+pub fn content(s: &ipsedit::core::model::Snapshot) -> String {
+    let mut s = s.clone();
+    for p in &mut s.policies {
+        p.stored = None;
+        p.key_exchange.stored = None;
+        p.default_response.rule_stored = None;
+        p.default_response.action_stored = None;
+        p.rules.iter_mut().for_each(|r| r.stored = None);
+    }
+    s.filter_lists.iter_mut().for_each(|l| l.stored = None);
+    s.filter_actions.iter_mut().for_each(|a| a.stored = None);
+    s.policies.sort_by_key(|p| p.id);
+    s.filter_lists.sort_by_key(|l| l.id);
+    s.filter_actions.sort_by_key(|a| a.id);
+    s.dynamic.clear();
+    s.host = Default::default();
+    serde_json::to_string_pretty(&s).expect("json")
+}
