@@ -13,6 +13,8 @@ pub enum Format {
     Netsh,
     /// ipseccmd command lines (XP SP2 Support Tools), where ipseccmd can express it.
     Ipseccmd,
+    /// A regedit file of Windows' local store (`reg import` takes it): UTF-16LE, CRLF.
+    Reg,
 }
 
 #[derive(Debug, clap::Args)]
@@ -23,10 +25,37 @@ pub struct Args {
     /// Export only this policy, with the filter lists and filter actions its rules use.
     #[arg(long, value_name = "NAME")]
     pub policy: Option<String>,
+    /// Write to this file (atomically, owner-only) instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
     let snap = ctx.snapshot()?;
+    if a.format == Format::Reg {
+        let policy = match &a.policy {
+            None => None,
+            Some(n) => Some(
+                snap.policy_named(n)
+                    .ok_or_else(|| {
+                        CliError::Invalid(format!(
+                            "no policy named '{n}'; the store has: {}",
+                            super::admin::name_list(snap.policies.iter().map(|p| p.name.as_str()))
+                        ))
+                    })?
+                    .id,
+            ),
+        };
+        for w in super::reg::export(&snap, policy, a.output.as_deref())? {
+            eprintln!("ipsedit: export: warning: {w}");
+        }
+        return Ok(());
+    }
+    if a.output.is_some() {
+        return Err(CliError::Invalid(
+            "-o FILE is for `export reg`; redirect netsh and ipseccmd scripts with >".into(),
+        ));
+    }
     let (script, warnings) = match a.format {
         Format::Netsh => {
             let e = netsh::export_script(&snap, a.policy.as_deref()).map_err(|e| match e {
@@ -38,6 +67,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
             })?;
             (e.script, e.warnings)
         }
+        // Handled above.
+        Format::Reg => (String::new(), Vec::new()),
         Format::Ipseccmd => {
             let e = export_ipseccmd::export(&snap, a.policy.as_deref()).map_err(|n| {
                 CliError::Invalid(format!(

@@ -16,10 +16,12 @@ pub mod config;
 pub mod context;
 pub mod explain;
 pub mod export;
+pub mod hive;
 pub mod ipseccmd;
 pub mod netdiag;
 pub mod netsh;
 pub mod reach;
+pub mod reg;
 pub mod show;
 pub mod table;
 
@@ -40,11 +42,16 @@ pub struct Cli {
     /// Print what would change, change nothing.
     #[arg(long, global = true)]
     pub dry_run: bool,
-    /// Inspect a file: a netsh script, an ipseccmd script or a store directory, loaded
+    /// Inspect a file: a netsh script, an ipseccmd script, a `.reg` file, a registry hive
+    /// (SOFTWARE) or a store directory, loaded
     /// into a scratch in-memory store (nothing is saved). With an explicit --store DIR the
     /// loaded policy is saved there first, and the command then works on DIR.
     #[arg(long, global = true, value_name = "FILE")]
     pub from: Option<PathBuf>,
+    /// With --from SOFTWARE (a registry hive): which IPsec store to open: local (the
+    /// default), domain-cache (the cached Group Policy one) or persistent.
+    #[arg(long, global = true, value_name = "local|domain-cache|persistent")]
+    pub hive_store: Option<String>,
     /// TUI colour theme (default, light, high-contrast, monochrome or a themes/*.ron file).
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
@@ -88,8 +95,12 @@ pub enum Command {
     /// (`ipsec static add policy name=X`).
     #[command(disable_help_flag = true)]
     Netsh(netsh::Args),
-    /// Write a script that recreates the store (or one policy): netsh or ipseccmd.
+    /// Write a script that recreates the store (or one policy): netsh or ipseccmd; or
+    /// Windows' own registry form: `export reg [--policy NAME] [-o FILE]`.
     Export(export::Args),
+    /// Import a file into the store as one transaction: `import reg FILE` (a regedit /
+    /// `reg export` file; objects merge by GUID, `[-KEY]` deletes).
+    Import(reg::ImportArgs),
     /// The `netdiag /test:ipsec /debug` report of the assigned policy.
     Netdiag(netdiag::Args),
 }
@@ -236,6 +247,7 @@ pub fn run(cli: Cli, tui: impl FnOnce(Ctx, Option<String>) -> Result<(), CliErro
         Some(Command::Reach(a)) => reach::run(&ctx, a),
         Some(Command::Netsh(a)) => netsh::run(&ctx, a),
         Some(Command::Export(a)) => export::run(&ctx, a),
+        Some(Command::Import(a)) => reg::import(&ctx, a),
         Some(Command::Netdiag(a)) => netdiag::run(&ctx, a),
     };
     match result {
@@ -261,7 +273,10 @@ fn open_store(cli: &Cli) -> Result<Box<dyn Store>, CliError> {
         let dir = cli.store.clone().unwrap_or_else(default_store_dir);
         return Ok(Box::new(FileStore::open(dir)));
     };
-    let snapshot = netsh::load_from(from)?;
+    let snapshot = match reg::load_from(from, cli.hive_store.as_deref())? {
+        Some(s) => s,
+        None => netsh::load_from(from)?,
+    };
     let from_env = std::env::var_os("IPSEDIT_STORE").map(PathBuf::from);
     match cli.store.clone().filter(|s| Some(s) != from_env.as_ref()) {
         None => Ok(Box::new(MemoryStore::named(

@@ -6,6 +6,9 @@ use serde_json::{Value, json};
 use super::{CliError, Ctx};
 use crate::core::engine::EffectiveTable;
 use crate::core::interchange::export_ipseccmd::show_filters;
+use crate::core::interchange::registry::from_model::{
+    DERIVE_DR_ACTION, DERIVE_DR_RULE, DERIVE_ISAKMP, default_main_mode, derive,
+};
 use crate::core::model::{
     Address, AuthMethod, Behavior, DynamicRule, Filter, FilterAction, Policy, Snapshot,
 };
@@ -91,7 +94,8 @@ fn policy_json(snap: &Snapshot, p: &Policy) -> Value {
         "description": p.description,
         "assigned": snap.assigned == Some(p.id),
         "polling_interval_min": p.polling_interval_min,
-        "default_response": { "active": p.default_response.active },
+        "key_exchange": key_exchange_json(p),
+        "default_response": default_response_json(p),
         "rules": p.rules.iter().map(|r| json!({
             "id": r.id.to_string(),
             "name": r.name,
@@ -149,6 +153,62 @@ fn action_json(a: &FilterAction) -> Value {
         "inpass": a.inpass,
         "soft": a.soft,
         "session_key_pfs": a.session_key_pfs,
+        "negotiation_type": a.negotiation_type.map(|t| t.to_string()),
+    })
+}
+
+/// Main mode; `id` is the GUID of Windows' ISAKMP object (derived from the policy's when
+/// the store has none of its own, as `export reg` writes it).
+fn key_exchange_json(p: &Policy) -> Value {
+    let k = &p.key_exchange;
+    json!({
+        "id": k.id.unwrap_or(derive(p.id, DERIVE_ISAKMP)).to_string(),
+        "master_key_pfs": k.master_key_pfs,
+        "lifetime_minutes": k.lifetime_minutes,
+        "lifetime_sessions": k.lifetime_sessions,
+        "methods": main_mode_text(k),
+        "cert_to_account": k.cert_to_account,
+        "no_cert_request": k.no_cert_request,
+    })
+}
+
+fn main_mode_text(k: &crate::core::model::KeyExchange) -> String {
+    if k.methods.is_empty() {
+        format!(
+            "{} (Windows' defaults)",
+            mm_methods_text(&default_main_mode())
+        )
+    } else {
+        mm_methods_text(&k.methods)
+    }
+}
+
+/// netsh's `mmsecmethods` form: `3DES-SHA1-2 DES-MD5-1` (group 3 = 2048 bits).
+fn mm_methods_text(methods: &[crate::core::model::MainModeMethod]) -> String {
+    use crate::core::model::DhGroup;
+    methods
+        .iter()
+        .map(|m| {
+            let g = match m.dh_group {
+                DhGroup::Low => 1,
+                DhGroup::Medium => 2,
+                DhGroup::High2048 => 3,
+            };
+            format!("{}-{}-{g}", m.encryption.word(), m.integrity.word())
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The default response rule with the GUIDs of its NFA and negotiation policy.
+fn default_response_json(p: &Policy) -> Value {
+    let d = &p.default_response;
+    json!({
+        "active": d.active,
+        "rule_id": d.rule_id.unwrap_or(derive(p.id, DERIVE_DR_RULE)).to_string(),
+        "action_id": d.action_id.unwrap_or(derive(p.id, DERIVE_DR_ACTION)).to_string(),
+        "authentication": d.authentication.iter().map(auth_word).collect::<Vec<_>>(),
+        "methods": d.methods.iter().map(ToString::to_string).collect::<Vec<_>>(),
     })
 }
 
@@ -211,6 +271,45 @@ pub fn render(snap: &Snapshot, policies: &[&Policy], with_dynamic: bool) -> Stri
         if !p.description.is_empty() {
             s.push_str(&format!("  {}\n", p.description));
         }
+        let k = &p.key_exchange;
+        let mut mm = format!(
+            "  main mode {} · {} min · {} · master PFS {}",
+            main_mode_text(k),
+            k.lifetime_minutes,
+            match k.lifetime_sessions {
+                0 => "unlimited quick modes".to_string(),
+                n => format!("{n} quick modes"),
+            },
+            if k.master_key_pfs { "yes" } else { "no" }
+        );
+        if k.cert_to_account {
+            mm.push_str(" · certificates mapped to accounts");
+        }
+        if k.no_cert_request {
+            mm.push_str(" · no certificate request");
+        }
+        s.push_str(&mm);
+        s.push('\n');
+        let d = &p.default_response;
+        let auth: Vec<String> = d.authentication.iter().map(auth_word).collect();
+        s.push_str(&format!(
+            "  default response rule {} · auth {} · {}\n",
+            if d.active { "active" } else { "inactive" },
+            if auth.is_empty() {
+                "none".into()
+            } else {
+                auth.join(", ")
+            },
+            if d.methods.is_empty() {
+                "Windows' default offers".to_string()
+            } else {
+                d.methods
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            }
+        ));
         if p.rules.is_empty() {
             s.push_str("  (no rules)\n");
         }

@@ -5,6 +5,7 @@ pub mod export_ipseccmd;
 pub mod ipseccmd;
 pub mod netdiag;
 pub mod netsh;
+pub mod registry;
 
 /// A comment line of a Windows command script, as both netsh and batch files take them:
 /// `# …`, `rem …`, and labels or `::` comments (`:` first).

@@ -119,6 +119,13 @@ pub struct FilterAction {
     /// Session-key perfect forward secrecy.
     #[serde(default)]
     pub session_key_pfs: bool,
+    /// The negotiation-policy type GUID when it is not the standard one ({62F49E10-…});
+    /// read from Windows' storage, kept for write-back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub negotiation_type: Option<Id>,
+    /// The object as Windows stored it, for byte-for-byte write-back when unedited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stored: Option<super::StoredObject>,
 }
 
 impl FilterAction {
@@ -132,6 +139,8 @@ impl FilterAction {
             inpass: false,
             soft: false,
             session_key_pfs: false,
+            negotiation_type: None,
+            stored: None,
         }
     }
 }

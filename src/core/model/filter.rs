@@ -13,6 +13,9 @@ pub struct FilterList {
     /// Ordered for display only: the driver orders rows by weight, not by list position.
     #[serde(default)]
     pub filters: Vec<Filter>,
+    /// The object as Windows stored it, for byte-for-byte write-back when unedited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stored: Option<super::StoredObject>,
 }
 
 impl FilterList {
@@ -22,6 +25,7 @@ impl FilterList {
             name: name.into(),
             description: String::new(),
             filters: Vec::new(),
+            stored: None,
         }
     }
 }

@@ -9,6 +9,7 @@ mod host;
 mod policy;
 mod protocol;
 mod snapshot;
+mod stored;
 
 pub use action::{Behavior, Cipher, Esp, FilterAction, HashAlg, SecurityMethod};
 pub use address::{Address, HOST_MASK, ServerKind, mask_prefix, prefix_mask};
@@ -20,6 +21,7 @@ pub use policy::{
 };
 pub use protocol::Protocol;
 pub use snapshot::{DynamicRule, Snapshot, Usage};
+pub use stored::{StoredObject, StoredValue};
 
 /// Object identity. Windows uses GUIDs; so do we, so objects keep them across import/export.
 pub type Id = uuid::Uuid;

@@ -21,6 +21,9 @@ pub struct Policy {
     pub default_response: DefaultResponse,
     #[serde(default)]
     pub rules: Vec<Rule>,
+    /// The object as Windows stored it, for byte-for-byte write-back when unedited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stored: Option<super::StoredObject>,
 }
 
 pub const DEFAULT_POLL_MINUTES: u32 = 180;
@@ -39,6 +42,7 @@ impl Policy {
             key_exchange: KeyExchange::default(),
             default_response: DefaultResponse::default(),
             rules: Vec::new(),
+            stored: None,
         }
     }
 
@@ -77,6 +81,20 @@ pub struct KeyExchange {
     /// Empty means the Windows defaults.
     #[serde(default)]
     pub methods: Vec<MainModeMethod>,
+    /// Map certificates to Windows accounts (ISAKMP-Options bit 1; netsh
+    /// `certtoaccountmapping`).
+    #[serde(default)]
+    pub cert_to_account: bool,
+    /// Do not send the certificate-request payload (ISAKMP-Options bit 2).
+    #[serde(default)]
+    pub no_cert_request: bool,
+    /// The GUID of Windows' ipsecISAKMPPolicy object; `None` until one is read or
+    /// written (ipsedit then derives one from the policy's GUID).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Id>,
+    /// The object as Windows stored it, for byte-for-byte write-back when unedited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stored: Option<super::StoredObject>,
 }
 
 fn default_mm_minutes() -> u32 {
@@ -90,6 +108,10 @@ impl Default for KeyExchange {
             lifetime_minutes: default_mm_minutes(),
             lifetime_sessions: 0,
             methods: Vec::new(),
+            cert_to_account: false,
+            no_cert_request: false,
+            id: None,
+            stored: None,
         }
     }
 }
@@ -103,6 +125,18 @@ pub struct DefaultResponse {
     pub authentication: Vec<AuthMethod>,
     #[serde(default)]
     pub methods: Vec<SecurityMethod>,
+    /// GUIDs of Windows' objects for this rule (its ipsecNFA, without a filter) and its
+    /// negotiation policy (type "default response"); `None` until read or written (ipsedit
+    /// then derives them from the policy's GUID).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_id: Option<Id>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_id: Option<Id>,
+    /// The two objects as Windows stored them, for byte-for-byte write-back when unedited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_stored: Option<super::StoredObject>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_stored: Option<super::StoredObject>,
 }
 
 impl Default for DefaultResponse {
@@ -111,6 +145,10 @@ impl Default for DefaultResponse {
             active: false,
             authentication: vec![AuthMethod::Kerberos],
             methods: Vec::new(),
+            rule_id: None,
+            action_id: None,
+            rule_stored: None,
+            action_stored: None,
         }
     }
 }
@@ -157,6 +195,9 @@ pub struct Rule {
     pub connection: ConnectionType,
     #[serde(default = "yes")]
     pub active: bool,
+    /// The object as Windows stored it, for byte-for-byte write-back when unedited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stored: Option<super::StoredObject>,
 }
 
 fn default_auth() -> Vec<AuthMethod> {
@@ -179,6 +220,7 @@ impl Rule {
             tunnel: None,
             connection: ConnectionType::All,
             active: true,
+            stored: None,
         }
     }
 }
