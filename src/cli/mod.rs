@@ -11,6 +11,8 @@ use crate::core::model::Snapshot;
 use crate::core::store::{FileStore, Loaded, MemoryStore, Store, StoreError};
 
 pub mod admin;
+#[cfg(target_os = "linux")]
+pub mod apply;
 pub mod check;
 pub mod config;
 pub mod context;
@@ -92,6 +94,12 @@ pub enum Command {
     Export(export::Args),
     /// The `netdiag /test:ipsec /debug` report of the assigned policy.
     Netdiag(netdiag::Args),
+    /// Load the effective table into the Linux kernel: xfrm policies or nftables.
+    #[cfg(target_os = "linux")]
+    Apply(apply::Args),
+    /// Remove exactly what `apply` loaded.
+    #[cfg(target_os = "linux")]
+    Unapply(apply::UnapplyArgs),
 }
 
 /// A CLI failure, mapped to the exit code.
@@ -237,6 +245,10 @@ pub fn run(cli: Cli, tui: impl FnOnce(Ctx, Option<String>) -> Result<(), CliErro
         Some(Command::Netsh(a)) => netsh::run(&ctx, a),
         Some(Command::Export(a)) => export::run(&ctx, a),
         Some(Command::Netdiag(a)) => netdiag::run(&ctx, a),
+        #[cfg(target_os = "linux")]
+        Some(Command::Apply(a)) => apply::run(&ctx, a),
+        #[cfg(target_os = "linux")]
+        Some(Command::Unapply(a)) => apply::unapply(&ctx, a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
