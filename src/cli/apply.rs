@@ -130,7 +130,6 @@ pub fn apply_table(
     dry: bool,
 ) -> Result<(), CliError> {
     let rules = enforce::rules(table, map);
-    let path = record_path(dir, backend, ns);
     match backend {
         Backend::Nft => {
             let text = nft::ruleset(&rules);
@@ -138,40 +137,61 @@ pub fn apply_table(
                 print!("{text}");
                 return Ok(());
             }
-            tool(ns, "nft", &["-f", "-"], &text)?;
-            write_record(
-                &path,
-                &Record {
-                    backend,
-                    xfrm: Vec::new(),
-                },
-            )
+            load_nft(&text, ns, dir)
         }
         Backend::Xfrm => {
             let new = xfrm::policies(&rules);
-            let old = read_record(&path)?.map(|r| r.xfrm).unwrap_or_default();
-            let plan = xfrm::install_plan(&old, &new);
             if dry {
-                for l in &plan {
+                let old = read_record(&record_path(dir, backend, ns))?
+                    .map(|r| r.xfrm)
+                    .unwrap_or_default();
+                for l in xfrm::install_plan(&old, &new) {
                     println!("ip {l}");
                 }
                 return Ok(());
             }
-            // Record first what will be there, so that a crash half-way leaves a record
-            // covering what may be installed (deleting a missing policy is harmless).
-            let mut both = old.clone();
-            both.extend(new.iter().copied());
-            write_record(
-                &path,
-                &Record {
-                    backend,
-                    xfrm: both,
-                },
-            )?;
-            tool(ns, "ip", &["-force", "-batch", "-"], &lines(&plan))?;
-            write_record(&path, &Record { backend, xfrm: new })
+            load_xfrm(&new, ns, dir)
         }
     }
+}
+
+/// Loads an nft file (one transaction) and records the install.
+pub fn load_nft(text: &str, ns: Option<&str>, dir: &Path) -> Result<(), CliError> {
+    tool(ns, "nft", &["-f", "-"], text)?;
+    write_record(
+        &record_path(dir, Backend::Nft, ns),
+        &Record {
+            backend: Backend::Nft,
+            xfrm: Vec::new(),
+        },
+    )
+}
+
+/// Replaces what ipsedit installed with `new`, through the guarded plan.
+pub fn load_xfrm(new: &[xfrm::Policy], ns: Option<&str>, dir: &Path) -> Result<(), CliError> {
+    let backend = Backend::Xfrm;
+    let path = record_path(dir, backend, ns);
+    let old = read_record(&path)?.map(|r| r.xfrm).unwrap_or_default();
+    let plan = xfrm::install_plan(&old, new);
+    // Record first what may be there, so that a crash half-way leaves a record covering
+    // it (unapply tolerates a missing policy thanks to `ip -force`).
+    let mut both = old.clone();
+    both.extend(new.iter().copied());
+    write_record(
+        &path,
+        &Record {
+            backend,
+            xfrm: both,
+        },
+    )?;
+    tool(ns, "ip", &["-force", "-batch", "-"], &lines(&plan))?;
+    write_record(
+        &path,
+        &Record {
+            backend,
+            xfrm: new.to_vec(),
+        },
+    )
 }
 
 /// Removes what the record for `backend` in `ns` says ipsedit installed.

@@ -19,6 +19,8 @@ pub mod context;
 pub mod explain;
 pub mod export;
 pub mod ipseccmd;
+#[cfg(target_os = "linux")]
+pub mod lab;
 pub mod netdiag;
 pub mod netsh;
 pub mod reach;
@@ -100,6 +102,9 @@ pub enum Command {
     /// Remove exactly what `apply` loaded.
     #[cfg(target_os = "linux")]
     Unapply(apply::UnapplyArgs),
+    /// Run the policy on a real kernel in private network namespaces; check each verdict.
+    #[cfg(target_os = "linux")]
+    Lab(lab::Args),
 }
 
 /// A CLI failure, mapped to the exit code.
@@ -249,6 +254,8 @@ pub fn run(cli: Cli, tui: impl FnOnce(Ctx, Option<String>) -> Result<(), CliErro
         Some(Command::Apply(a)) => apply::run(&ctx, a),
         #[cfg(target_os = "linux")]
         Some(Command::Unapply(a)) => apply::unapply(&ctx, a),
+        #[cfg(target_os = "linux")]
+        Some(Command::Lab(a)) => lab::run(&ctx, a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
