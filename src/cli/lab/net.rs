@@ -181,11 +181,21 @@ pub fn nft_counters(chain: &str) -> Result<Vec<Counter>, CliError> {
 /// The sum of the inbound xfrm error counters (policy block, template mismatch, no
 /// state...) of the current thread's namespace.
 pub fn xfrm_in_errors() -> Result<u64, CliError> {
+    xfrm_errors("XfrmIn")
+}
+
+/// The same for outbound (policy block, no state: a negotiate row with no SA sends into
+/// a blackhole, and only this counter tells).
+pub fn xfrm_out_errors() -> Result<u64, CliError> {
+    xfrm_errors("XfrmOut")
+}
+
+fn xfrm_errors(prefix: &str) -> Result<u64, CliError> {
     let text = std::fs::read_to_string("/proc/thread-self/net/xfrm_stat")
         .map_err(|e| failed("xfrm_stat", e))?;
     Ok(text
         .lines()
-        .filter(|l| l.starts_with("XfrmIn"))
+        .filter(|l| l.starts_with(prefix))
         .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
         .sum())
 }

@@ -206,13 +206,18 @@ fn outbound(backend: Backend, p: &Probe) -> Result<Observed, CliError> {
         Backend::Nft => counters("output")?,
         Backend::Xfrm => Vec::new(),
     };
-    let sent = in_netns(HOST_NS, || Ok(send_from_host(p)))?;
+    let (sent, out_errors) = in_netns(HOST_NS, || {
+        let before = net::xfrm_out_errors()?;
+        let sent = send_from_host(p);
+        Ok((sent, net::xfrm_out_errors()? - before))
+    })?;
     match backend {
         Backend::Xfrm => Ok(Observed {
-            delivered: sent.is_ok(),
+            delivered: sent.is_ok() && out_errors == 0,
             row: None,
             how: match sent {
-                Ok(()) => "sent".into(),
+                Ok(()) if out_errors == 0 => "sent".into(),
+                Ok(()) => "sent into a blackhole: xfrm outbound error counters moved".into(),
                 Err(e) => format!("refused by the kernel ({e})"),
             },
         }),
