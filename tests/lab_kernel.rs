@@ -88,8 +88,8 @@ fn kb811832_scenario_shows_the_bypass_and_its_fix() {
         )), "{out}");
     }
     // The nft counters name the row the kernel hit: the kerberos exemption, then the block.
-    assert!(out.contains("pass nft  in  tcp 203.0.113.200:88 -> 10.10.1.2:445  [lab tcp 198.51.100.2:88 -> 198.51.100.1:445]: kernel delivered (accept at row 5); explain delivered at row 5"), "{out}");
-    assert!(out.contains("pass nft  in  tcp 203.0.113.200:88 -> 10.10.1.2:445  [lab tcp 198.51.100.2:88 -> 198.51.100.1:445]: kernel dropped (drop at row 9); explain dropped at row 9"), "{out}");
+    assert!(out.contains("pass nft  in  tcp 203.0.113.200:88 -> 10.10.1.2:445  [lab tcp 198.51.100.2:88 -> 198.51.100.1:445]: kernel delivered (accept at row 5, received by the host); explain delivered at row 5"), "{out}");
+    assert!(out.contains("pass nft  in  tcp 203.0.113.200:88 -> 10.10.1.2:445  [lab tcp 198.51.100.2:88 -> 198.51.100.1:445]: kernel dropped (drop at row 9, not received); explain dropped at row 9"), "{out}");
     assert!(out.contains("   map me 10.10.1.2 -> 198.51.100.1"));
     // The sample addresses never reach the lab's wire.
     for line in out.lines().filter_map(|l| l.split("[lab ").nth(1)) {

@@ -9,6 +9,7 @@
 //! Needs root; never touches a namespace it did not create.
 
 mod net;
+mod packet;
 mod plan;
 mod probe;
 
