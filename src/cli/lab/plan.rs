@@ -223,3 +223,70 @@ pub fn protocols(probes: &[Probe]) -> Vec<u8> {
     v.dedup();
     v
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::enforce::testing::kb811832_table;
+
+    fn ip(s: &str) -> Ipv4Addr {
+        s.parse().expect("ip")
+    }
+
+    #[test]
+    fn kb811832_probes_are_the_seed_packets_in_lab_addresses() {
+        let t = kb811832_table(Some(0));
+        let m = AddressMap::build(&t).expect("maps");
+        let p = probes(&t, &m, 0, 1);
+        // No prefix but me: one outside address; the two filter rows' packets repeat
+        // seed packets and are sent once.
+        assert_eq!(p.len(), 19);
+        let (w, me, lw, lme) = (
+            ip("203.0.113.200"),
+            ip("10.10.1.2"),
+            ip("198.51.100.2"),
+            ip("198.51.100.1"),
+        );
+        assert_eq!(p[0].packet, (6, w, 88, me, 445));
+        assert_eq!(p[0].lab, (6, lw, 88, lme, 445));
+        assert!(p[0].inbound);
+        assert_eq!(p[9].packet, (6, me, 88, w, 445));
+        assert!(!p[9].inbound);
+        assert_eq!(p[18].lab, (17, lme, 1025, ip("198.51.100.255"), 1434));
+        let lab = Net::new(ip("198.51.100.0"), 24);
+        for q in &p {
+            for a in [q.lab.1, q.lab.3] {
+                assert!(
+                    lab.contains_addr(u32::from(a)) || a.is_multicast() || a.is_broadcast(),
+                    "{a}"
+                );
+            }
+        }
+        let c = connect(&m, 88);
+        assert_eq!((c.kind, c.lab), (Kind::Connect, (6, lw, 88, lme, 139)));
+    }
+
+    #[test]
+    fn random_probes_are_reproducible_and_for_this_host() {
+        let t = kb811832_table(Some(1));
+        let m = AddressMap::build(&t).expect("maps");
+        let a = probes(&t, &m, 60, 7);
+        assert_eq!(a, probes(&t, &m, 60, 7));
+        assert_ne!(a, probes(&t, &m, 60, 8));
+        assert!(a.len() > 40, "{}", a.len());
+        let me = ip("10.10.1.2");
+        for q in &a {
+            let (_, s, _, d, _) = q.packet;
+            assert!(s != d);
+            assert!(
+                s == me
+                    || d == me
+                    || d.is_multicast()
+                    || d.is_broadcast()
+                    || d == ip("10.10.1.255"),
+                "{:?}",
+                q.packet
+            );
+        }
+    }
+}
