@@ -11,6 +11,8 @@ use crate::core::model::Snapshot;
 use crate::core::store::{FileStore, Loaded, MemoryStore, Store, StoreError};
 
 pub mod admin;
+#[cfg(target_os = "linux")]
+pub mod apply;
 pub mod check;
 pub mod config;
 pub mod context;
@@ -18,6 +20,8 @@ pub mod explain;
 pub mod export;
 pub mod hive;
 pub mod ipseccmd;
+#[cfg(target_os = "linux")]
+pub mod lab;
 pub mod netdiag;
 pub mod netsh;
 pub mod reach;
@@ -103,6 +107,15 @@ pub enum Command {
     Import(reg::ImportArgs),
     /// The `netdiag /test:ipsec /debug` report of the assigned policy.
     Netdiag(netdiag::Args),
+    /// Load the effective table into the Linux kernel: xfrm policies or nftables.
+    #[cfg(target_os = "linux")]
+    Apply(apply::Args),
+    /// Remove exactly what `apply` loaded.
+    #[cfg(target_os = "linux")]
+    Unapply(apply::UnapplyArgs),
+    /// Run the policy on a real kernel in private network namespaces; check each verdict.
+    #[cfg(target_os = "linux")]
+    Lab(lab::Args),
 }
 
 /// A CLI failure, mapped to the exit code.
@@ -249,6 +262,12 @@ pub fn run(cli: Cli, tui: impl FnOnce(Ctx, Option<String>) -> Result<(), CliErro
         Some(Command::Export(a)) => export::run(&ctx, a),
         Some(Command::Import(a)) => reg::import(&ctx, a),
         Some(Command::Netdiag(a)) => netdiag::run(&ctx, a),
+        #[cfg(target_os = "linux")]
+        Some(Command::Apply(a)) => apply::run(&ctx, a),
+        #[cfg(target_os = "linux")]
+        Some(Command::Unapply(a)) => apply::unapply(&ctx, a),
+        #[cfg(target_os = "linux")]
+        Some(Command::Lab(a)) => lab::run(&ctx, a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
