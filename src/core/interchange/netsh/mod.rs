@@ -12,6 +12,7 @@
 //! [`directive`]); netsh skips them as comments, so exported scripts still run on Windows.
 //! Pure: text in, model changes and report lines out; no I/O.
 
+mod abbrev;
 mod directive;
 mod dynamic;
 pub mod export;
@@ -247,7 +248,7 @@ fn run_line(
             .filter(|a| a.key.is_none() && !a.quoted)
             .map(|a| a.value.to_ascii_lowercase())
     };
-    let from_root = word(0).as_deref() == Some("netsh");
+    let from_root = word(0).as_deref().is_some_and(is_netsh_program);
     if from_root {
         i = 1;
     }
@@ -268,6 +269,18 @@ fn run_line(
     // context, and `ipsec` from anywhere (netsh looks commands up in parent contexts).
     let mut moved = false;
     while let Some(w) = word(i) {
+        let w = match level {
+            Level::Root => abbrev::expand(&w, abbrev::ROOT),
+            Level::Ipsec | Level::Static | Level::Dynamic if w != ".." => {
+                let ctx = abbrev::expand(&w, abbrev::IPSEC);
+                if ctx == "static" || ctx == "dynamic" {
+                    ctx
+                } else {
+                    w
+                }
+            }
+            _ => w,
+        };
         let next = match (w.as_str(), level) {
             ("ipsec", _) => Level::Ipsec,
             ("static", Level::Ipsec | Level::Static | Level::Dynamic) => Level::Static,
@@ -323,6 +336,82 @@ fn run_line(
     Ok(LineResult::Done(Some(done)))
 }
 
+/// Whether a word names netsh itself: `netsh`, `NETSH.EXE`, `C:\\WINDOWS\\system32\\netsh.exe`.
+pub fn is_netsh_program(word: &str) -> bool {
+    let last = word.rsplit(['\\', '/']).next().unwrap_or(word);
+    let last = last.trim_matches('"');
+    last.eq_ignore_ascii_case("netsh") || last.eq_ignore_ascii_case("netsh.exe")
+}
+
+/// What one command applied by [`apply_command`] did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Applied {
+    pub changes: Vec<String>,
+    pub output: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+/// Applies one command line (`netsh ipsec static add policy name=X`) as a fresh netsh
+/// invocation (context from the root), reporting it as line `line`. `Ok(None)` when the
+/// line only names a context (netsh would open its interactive shell there) or is a
+/// comment. Atomic: on error the snapshot is unchanged. No clone of the snapshot, so a
+/// caller applying many commands stays linear.
+pub fn apply_command(
+    snapshot: &mut Snapshot,
+    text: &str,
+    line: usize,
+) -> Result<Option<Applied>, NetshError> {
+    let mut cx = Context {
+        level: Level::Root,
+        stack: Vec::new(),
+    };
+    match run_line(snapshot, &mut cx, text, line)? {
+        LineResult::Done(Some(d)) => Ok(Some(Applied {
+            changes: d.changes,
+            output: d.output,
+            warnings: d.warnings,
+        })),
+        _ => Ok(None),
+    }
+}
+
+/// Whether a netsh root word leads into the ipsec context (`ipsec`, or a prefix netsh
+/// reads as it).
+pub fn is_ipsec_context(word: &str) -> bool {
+    abbrev::resolve(word, abbrev::ROOT) == abbrev::Resolved::One("ipsec")
+}
+
+/// Applies a netsh script line by line as `netsh -f` reads it (contexts, `pushd`, `popd`,
+/// comments), each command on its own: the result of every command line, by line number.
+/// Lines that only set a context are left out; `exit` ends it. No snapshot clone.
+pub fn apply_each(
+    snapshot: &mut Snapshot,
+    text: &str,
+) -> Vec<(usize, Result<Applied, NetshError>)> {
+    let mut cx = Context {
+        level: Level::Root,
+        stack: Vec::new(),
+    };
+    let mut out = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let n = i + 1;
+        match run_line(snapshot, &mut cx, raw, n) {
+            Ok(LineResult::Stop) => break,
+            Ok(LineResult::Done(Some(d))) => out.push((
+                n,
+                Ok(Applied {
+                    changes: d.changes,
+                    output: d.output,
+                    warnings: d.warnings,
+                }),
+            )),
+            Ok(LineResult::Done(None)) => {}
+            Err(e) => out.push((n, Err(e))),
+        }
+    }
+    out
+}
+
 const STATIC_VERBS: &str = "add, set, delete, show";
 
 fn dispatch_static(
@@ -332,7 +421,7 @@ fn dispatch_static(
     end_col: usize,
 ) -> Result<Done, NetshError> {
     let verb = &args[0];
-    let v = verb.value.to_ascii_lowercase();
+    let v = abbrev::expand(&verb.value, abbrev::STATIC_VERBS);
     if verb.key.is_some() || !matches!(v.as_str(), "add" | "set" | "delete" | "show") {
         let hint = match v.as_str() {
             "exportpolicy" | "importpolicy" => {
@@ -370,7 +459,7 @@ fn dispatch_static(
             ),
         ));
     };
-    let o = object.value.to_ascii_lowercase();
+    let o = abbrev::expand(&object.value, abbrev::static_objects(&v));
     let name = format!("{v} {o}");
     let cmd = Cmd {
         line: n,
