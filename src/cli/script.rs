@@ -54,7 +54,14 @@ pub struct Folder(pub PathBuf);
 
 impl Folder {
     fn resolve(&self, name: &str) -> Option<PathBuf> {
-        let rel = Path::new(name.trim()).to_path_buf();
+        // `%~dp0` expands to the script's own folder: a path under it is fine.
+        let given = Path::new(name.trim());
+        let rel = given
+            .strip_prefix(&self.0)
+            .ok()
+            .filter(|_| !self.0.as_os_str().is_empty())
+            .unwrap_or(given)
+            .to_path_buf();
         let rel = PathBuf::from(rel.to_string_lossy().replace('\\', "/"));
         if rel.as_os_str().is_empty()
             || rel

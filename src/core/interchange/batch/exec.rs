@@ -175,7 +175,8 @@ impl<'a> Interp<'a> {
             if text.trim_start().starts_with(':') || k >= lines.len() {
                 break;
             }
-            if parse::parse(&text) == Err(ParseError::Unclosed) {
+            // `%%` is `%` once expanded; the check must not read `%%p` as a for variable `%`.
+            if parse::parse(&text.replace("%%", "%")) == Err(ParseError::Unclosed) {
                 text.push('\n');
                 text.push_str(&lines[k]);
                 map.push(k);
@@ -367,6 +368,7 @@ impl<'a> Interp<'a> {
             "/f" => match self.for_f_lines(&set, prog, line) {
                 Some(lines) => lines
                     .iter()
+                    .skip(for_f_skip(&f.options))
                     .filter_map(|l| for_f_tokens(l, &f.options))
                     .collect(),
                 None => return Flow::Next,
@@ -535,7 +537,7 @@ impl<'a> Interp<'a> {
     }
 
     fn chcp(&mut self, rest: &str, prog: usize, line: usize) {
-        let Some(n) = rest.trim().split_whitespace().next() else {
+        let Some(n) = rest.split_whitespace().next() else {
             return;
         };
         let name = self.programs[prog].name.clone();
@@ -948,8 +950,21 @@ pub(super) fn split_items(text: &str) -> Vec<String> {
     out
 }
 
-/// `for /f` tokenising of one line: `tokens=`, `delims=`, `skip=` is not per line (done
-/// by the caller? no: lines starting with `eol` are dropped here).
+/// `for /f "skip=N"`: lines skipped at the start of the file.
+fn for_f_skip(options: &str) -> usize {
+    options
+        .split_whitespace()
+        .find_map(|w| {
+            w.to_ascii_lowercase()
+                .strip_prefix("skip=")
+                .map(str::to_string)
+        })
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// `for /f` tokenising of one line: `tokens=`, `delims=`, `eol=` (lines starting with it
+/// are dropped).
 fn for_f_tokens(line: &str, options: &str) -> Option<Vec<String>> {
     let mut delims: Vec<char> = vec![' ', '\t'];
     let mut tokens = "1".to_string();
@@ -961,7 +976,7 @@ fn for_f_tokens(line: &str, options: &str) -> Option<Vec<String>> {
         None => (opts, None),
     };
     if let Some(d) = delim_text {
-        let (d, tail) = match d.find(|c: char| c == ' ') {
+        let (d, tail) = match d.find(' ') {
             Some(i) if i > 0 => (&d[..i], &d[i..]),
             _ => (d, ""),
         };

@@ -130,7 +130,7 @@ impl P {
             .count()
     }
 
-    fn to_eol(&mut self) {
+    fn skip_to_eol(&mut self) {
         while let Some(c) = self.peek() {
             if c == '\n' {
                 break;
@@ -270,7 +270,7 @@ impl P {
                 });
             }
             Some(':') => {
-                self.to_eol();
+                self.skip_to_eol();
                 return Ok(Node::Nothing);
             }
             _ => {}
@@ -278,7 +278,7 @@ impl P {
         let word = self.word_ahead();
         match word.as_str() {
             "rem" => {
-                self.to_eol();
+                self.skip_to_eol();
                 Ok(Node::Nothing)
             }
             "if" => self.parse_if(depth),

@@ -271,6 +271,19 @@ fn run_line(
     while let Some(w) = word(i) {
         let w = match level {
             Level::Root => abbrev::expand(&w, abbrev::ROOT),
+            // A word that names a command of the current context is that command (netsh
+            // looks in the current context first): `s` in static is an ambiguous verb,
+            // not the `static` context.
+            Level::Static
+                if abbrev::resolve(&w, abbrev::STATIC_VERBS) != abbrev::Resolved::None =>
+            {
+                w
+            }
+            Level::Dynamic
+                if abbrev::resolve(&w, abbrev::DYNAMIC_VERBS) != abbrev::Resolved::None =>
+            {
+                w
+            }
             Level::Ipsec | Level::Static | Level::Dynamic if w != ".." => {
                 let ctx = abbrev::expand(&w, abbrev::IPSEC);
                 if ctx == "static" || ctx == "dynamic" {
@@ -421,6 +434,15 @@ fn dispatch_static(
     end_col: usize,
 ) -> Result<Done, NetshError> {
     let verb = &args[0];
+    if verb.key.is_none() {
+        ambiguous(
+            &verb.value,
+            abbrev::STATIC_VERBS,
+            verb,
+            n,
+            "netsh ipsec static",
+        )?;
+    }
     let v = abbrev::expand(&verb.value, abbrev::STATIC_VERBS);
     if verb.key.is_some() || !matches!(v.as_str(), "add" | "set" | "delete" | "show") {
         let hint = match v.as_str() {
@@ -459,6 +481,7 @@ fn dispatch_static(
             ),
         ));
     };
+    ambiguous(&object.value, abbrev::static_objects(&v), object, n, &v)?;
     let o = abbrev::expand(&object.value, abbrev::static_objects(&v));
     let name = format!("{v} {o}");
     let cmd = Cmd {
@@ -474,6 +497,29 @@ fn dispatch_static(
         "delete" => static_delete::run(snap, &o, object, params, &cmd),
         _ => show::run(snap, &o, object, params, &cmd),
     }
+}
+
+/// Refuses a prefix that names several commands, as netsh does.
+pub(crate) fn ambiguous(
+    word: &str,
+    commands: &[&'static str],
+    arg: &lexer::Arg,
+    line: usize,
+    context: &str,
+) -> Result<(), NetshError> {
+    if let abbrev::Resolved::Ambiguous(all) = abbrev::resolve(word, commands) {
+        return Err(NetshError::new(
+            line,
+            arg.col,
+            arg.text(),
+            format!(
+                "'{word}' is ambiguous in {context}: it could be {}",
+                all.join(", ")
+            ),
+            "type more letters of the command (netsh takes the shortest unambiguous prefix)",
+        ));
+    }
+    Ok(())
 }
 
 /// The error for an object word a verb does not take.
