@@ -255,7 +255,11 @@ impl Interp<'_> {
                 format!("{tool} show only prints (use ipsedit show or ipsedit table)"),
             );
         }
-        match ipseccmd::apply_as(self.snap, tool, &args) {
+        let result = ipseccmd::apply_as(self.snap, tool, &args);
+        // ipseccmd may delete or replace lists and actions: netsh's name index must not
+        // trust what it saw before.
+        netsh::forget_names();
+        match result {
             Ok(o) => {
                 let message = if o.changes.is_empty() {
                     "nothing changed".to_string()

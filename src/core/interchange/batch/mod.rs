@@ -148,8 +148,9 @@ pub fn run(
 }
 
 /// Whether text reads as a batch file rather than a bare netsh or ipseccmd script: any
-/// batch construct (`%VAR%`, `%1`, `^` at a line end, `@echo`, `echo`, `set`, `for`,
-/// `goto`, `call`, `if`, `setlocal`, `pause`, labels, redirections).
+/// batch construct (`%VAR%`, `%1`, `^` at a line end, `@echo`, `echo`, `set NAME=…`,
+/// `for`, `goto`, `call`, `if`, `setlocal`, `pause`, redirections). Labels alone do not
+/// count: netsh scripts use `:` comments.
 pub fn looks_like_batch(text: &str) -> bool {
     text.lines().any(|raw| {
         let line = raw.trim();
@@ -158,13 +159,10 @@ pub fn looks_like_batch(text: &str) -> bool {
         let first = first.trim_start_matches('@');
         line.ends_with('^')
             || line.starts_with('@')
-            || (line.starts_with(':') && !line.starts_with("::") && line.len() > 1)
-            || line.starts_with("::")
             || matches!(
                 first,
                 "echo"
                     | "echo."
-                    | "set"
                     | "for"
                     | "goto"
                     | "call"
@@ -178,11 +176,19 @@ pub fn looks_like_batch(text: &str) -> bool {
                     | "chcp"
                     | "shift"
             )
+            || (first == "set" && batch_set(&lower))
             || has_var(line)
             || lower.contains(">nul")
             || lower.contains("> nul")
             || lower.contains("2>&1")
     })
+}
+
+/// `set NAME=VALUE`, `set "NAME=VALUE"`, `set /a …`, `set /p …` (not netsh's `set policy
+/// name=…` inside `pushd ipsec static`).
+fn batch_set(lower: &str) -> bool {
+    let second = lower.split_whitespace().nth(1).unwrap_or("");
+    second.starts_with('/') || second.starts_with('"') || second.contains('=')
 }
 
 fn has_var(line: &str) -> bool {
@@ -225,5 +231,11 @@ mod tests {
             "netsh ipsec static add policy name=x\nrem just netsh\n# comment"
         ));
         assert!(!looks_like_batch("ipseccmd -w REG -p \"x\" -r y -f 0+*"));
+        assert!(!looks_like_batch(
+            "pushd ipsec static\nset policy name=\"X\" assign=yes\n: comment"
+        ));
+        assert!(looks_like_batch(
+            "set policy=X\nnetsh ipsec static add policy name=X"
+        ));
     }
 }

@@ -16,6 +16,7 @@ mod abbrev;
 mod directive;
 mod dynamic;
 pub mod export;
+mod index;
 mod lexer;
 mod lookup;
 mod methods;
@@ -177,6 +178,7 @@ struct Context {
 /// Applies a whole script. In `Transaction` mode the snapshot is unchanged when the report
 /// has an error.
 pub fn apply_script(snapshot: &mut Snapshot, text: &str, mode: Mode) -> Report {
+    index::forget();
     let mut work = snapshot.clone();
     let mut report = Report::default();
     let mut cx = Context {
@@ -388,6 +390,12 @@ pub fn apply_command(
     }
 }
 
+/// Drops the name indexes: call after editing a snapshot other than through netsh
+/// commands, before the next [`apply_command`] on it.
+pub fn forget_names() {
+    index::forget();
+}
+
 /// Whether a netsh root word leads into the ipsec context (`ipsec`, or a prefix netsh
 /// reads as it).
 pub fn is_ipsec_context(word: &str) -> bool {
@@ -493,7 +501,12 @@ fn dispatch_static(
     let params = &args[2..];
     match v.as_str() {
         "add" => static_add::run(snap, &o, object, params, &cmd),
-        "set" => static_set::run(snap, &o, object, params, &cmd),
+        "set" => {
+            index::forget();
+            let r = static_set::run(snap, &o, object, params, &cmd);
+            index::forget();
+            r
+        }
         "delete" => static_delete::run(snap, &o, object, params, &cmd),
         _ => show::run(snap, &o, object, params, &cmd),
     }
