@@ -230,3 +230,21 @@ fn code_pages_by_chcp_and_flag() {
     assert_eq!(policies(&snap), vec!["café"]);
     assert_eq!(out.encoding, "windows-1252");
 }
+
+#[test]
+fn ipseccmd_spec_quirks_from_real_scripts() {
+    // A mask after 0 (generated Java/batch callers), an empty protocol like an empty
+    // port, a bad polling interval refused.
+    let text = "\
+ipseccmd -w REG -p T -r A -f 0/255.255.255.255=203.0.113.9/255.255.255.255:150:tcp -n BLOCK -x
+ipseccmd -w REG -p T -r B -f 0=203.0.113.10:: -n BLOCK
+ipseccmd -w REG -p T:30m -r C -f 0=203.0.113.11 -n BLOCK
+";
+    let (s, o) = go(text, &keep_going());
+    assert_eq!(counts(&o), (2, 1, 0));
+    assert_eq!(s.policies[0].rules.len(), 2);
+    assert_eq!(
+        o.entries[2].message,
+        "polling interval '30m' in -p 'T:30m' is not a number of minutes"
+    );
+}

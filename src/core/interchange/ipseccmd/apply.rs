@@ -303,6 +303,19 @@ fn policy_name(p: &Valued) -> Result<(String, Option<u32>), IpseccmdError> {
             })?;
             (name.trim().to_string(), Some(minutes))
         }
+        // `Name:30m`, `Name:5x`: an interval with a typo, not part of the name.
+        Some((_, tail))
+            if tail.chars().any(|c| c.is_ascii_digit()) && !tail.contains(char::is_whitespace) =>
+        {
+            return Err(IpseccmdError::new(
+                &p.value,
+                format!(
+                    "polling interval '{tail}' in -p '{}' is not a number of minutes",
+                    p.value
+                ),
+                "write -p \"Name:180\" (minutes, digits only) or leave the interval out (180)",
+            ));
+        }
         _ => (text, None),
     };
     if name.is_empty() {
