@@ -8,7 +8,8 @@
 //!
 //! Layout: `decode` (bytes to lines, code pages, `chcp`), `parse` (one logical line to a
 //! command tree), `expand` (`%VAR%`, `!VAR!`, arguments, `for` variables), `exec` (the
-//! interpreter and its flow), `commands` (what is applied, what is skipped).
+//! interpreter and its flow), `words` (item lists, `for /f` tokens, `set /a`),
+//! `commands` (what is applied, what is skipped).
 //!
 //! Counting: each executed command after expansion counts once (a `for` over four ports
 //! running one `netsh` line counts four) as applied, failed or skipped; `echo`, `rem`,
@@ -23,6 +24,7 @@ pub mod decode;
 mod exec;
 mod expand;
 mod parse;
+mod words;
 
 use crate::core::model::Snapshot;
 
