@@ -149,13 +149,20 @@ fn w_reg_without_p() {
 fn directory_store_is_not_supported_yet() {
     let e = refused(r#"-w DS -p "Block UDP 1434 Filter" -x"#);
     assert_eq!(e.token, "DS");
-    assert_eq!(e.message, "-w DS: the directory store is not supported yet");
+    assert_eq!(
+        e.message,
+        "-w DS: no domain (directory) store is configured; ipsedit has only the local store"
+    );
     let e = refused(r#"-w ds:corp.example.com -p "Block UDP 1434 Filter" -x"#);
     assert_eq!(
         e.message,
-        "-w ds:corp.example.com: the directory store is not supported yet"
+        "-w ds:corp.example.com: no domain (directory) store is configured; ipsedit has \
+         only the local store"
     );
-    assert_eq!(e.hint, "use -w REG to edit the local policy store");
+    assert_eq!(
+        e.hint,
+        "use -w REG to edit the local policy store (a domain store is not available yet)"
+    );
 }
 
 #[test]
@@ -228,11 +235,8 @@ fn unquoted_policy_name_is_explained() {
 fn combinations_that_make_no_sense() {
     let e = refused(r#"-w REG -p "Block UDP 1434 Filter" -x -y"#);
     assert_eq!(e.message, "-x and -y contradict each other");
-    let e = refused(r#"-w REG -p "Block UDP 1434 Filter" -o -x"#);
-    assert_eq!(
-        e.message,
-        "-o deletes the policy and cannot be combined with -x"
-    );
+    // Issue 9: -o, -x and -y are independent (Resource Kit syntax): `-o -x` deletes the
+    // policy and assigns a fresh one of the same name (tests/script_constructs.rs).
     let e = refused(r#"-w REG -p "No Such Policy" -o"#);
     assert_eq!(e.message, "no policy named 'No Such Policy' to delete");
     assert_eq!(e.hint, "existing policies: 'Block UDP 1434 Filter'");
@@ -300,7 +304,10 @@ fn bad_actions_and_methods() {
 #[test]
 fn unsupported_forms_of_the_tool() {
     let e = refused(r"\\server -f [*=0:1434:UDP]");
-    assert_eq!(e.message, r"remote computer '\\server' is not supported");
+    assert_eq!(
+        e.message,
+        r"remote computer '\\server' is not supported: only this computer is"
+    );
     let e = refused("show all");
     assert_eq!(e.message, "'ipseccmd show' is not supported");
 }

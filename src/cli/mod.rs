@@ -26,6 +26,7 @@ pub mod netdiag;
 pub mod netsh;
 pub mod reach;
 pub mod reg;
+pub mod script;
 pub mod show;
 pub mod table;
 
@@ -99,6 +100,9 @@ pub enum Command {
     /// (`ipsec static add policy name=X`).
     #[command(disable_help_flag = true)]
     Netsh(netsh::Args),
+    /// Read a .bat/.cmd file as cmd.exe would (statically: nothing runs) and apply its
+    /// netsh ipsec / ipseccmd / ipsecpol commands.
+    Script(script::Args),
     /// Write a script that recreates the store (or one policy): netsh or ipseccmd; or
     /// Windows' own registry form: `export reg [--policy NAME] [-o FILE]`.
     Export(export::Args),
@@ -259,6 +263,7 @@ pub fn run(cli: Cli, tui: impl FnOnce(Ctx, Option<String>) -> Result<(), CliErro
         Some(Command::Check(a)) => check::run(&ctx, a),
         Some(Command::Reach(a)) => reach::run(&ctx, a),
         Some(Command::Netsh(a)) => netsh::run(&ctx, a),
+        Some(Command::Script(a)) => script::run(&ctx, a),
         Some(Command::Export(a)) => export::run(&ctx, a),
         Some(Command::Import(a)) => reg::import(&ctx, a),
         Some(Command::Netdiag(a)) => netdiag::run(&ctx, a),

@@ -223,7 +223,28 @@ pub fn load_from(path: &Path) -> Result<Snapshot, CliError> {
         }
         return Ok(FileStore::open(dir).load()?.snapshot);
     }
-    let text = super::ipseccmd::read_script(path)?;
+    // Precedence: a store directory (above); a .bat/.cmd file, or any file with a batch
+    // construct, is a batch file (so `%policy%` is a variable, not a name); else a netsh
+    // or an ipseccmd script told apart by its first command word.
+    let bytes = super::script::read_bytes(path)
+        .map_err(|m| CliError::Invalid(format!("{}: {m}", path.display())))?;
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    let is_batch_ext = matches!(ext.as_deref(), Some("bat" | "cmd"));
+    let text = match super::ipseccmd::decode_text(&bytes) {
+        Ok(t) => t,
+        Err(_) if is_batch_ext => return super::script::load(path, &bytes),
+        Err(m) => {
+            return Err(CliError::Invalid(format!(
+                "{}: {m} (for a batch file in a legacy code page, name it .bat or run                  `ipsedit script FILE --encoding LABEL`)",
+                path.display()
+            )));
+        }
+    };
+    if is_batch_ext || crate::core::interchange::batch::looks_like_batch(&text) {
+        return super::script::load(path, &bytes);
+    }
     let source = path.display().to_string();
     match detect(&text) {
         Some(Source::Netsh) => load_script(&source, &text),

@@ -1,6 +1,8 @@
 //! Import and export of the formats administrators used: ipseccmd/ipsecpol command lines,
-//! netsh ipsec scripts, netdiag reports. Pure: text in, model changes out.
+//! netsh ipsec scripts, batch files that run them, netdiag reports. Pure: text in, model
+//! changes out.
 
+pub mod batch;
 pub mod export_ipseccmd;
 pub mod ipseccmd;
 pub mod netdiag;

@@ -189,10 +189,11 @@ fn static_mode(
         return Err(IpseccmdError::new(
             &w.value,
             format!(
-                "{} {}: the directory store is not supported yet",
+                "{} {}: no domain (directory) store is configured; ipsedit has only the \
+                 local store",
                 w.switch, w.value
             ),
-            "use -w REG to edit the local policy store",
+            "use -w REG to edit the local policy store (a domain store is not available yet)",
         ));
     }
     if upper != "REG" {
@@ -227,19 +228,14 @@ fn static_mode(
             "give -x to assign or -y to unassign",
         ));
     }
-    if let Some(o) = &cmd.delete {
-        if let Some(other) = first_present(&[
-            (&cmd.assign, "-x"),
-            (&cmd.unassign, "-y"),
-            (&cmd.filter_switch, "-f"),
-        ]) {
-            return Err(IpseccmdError::new(
-                o,
-                format!("{o} deletes the policy and cannot be combined with {other}"),
-                format!("run -o in a command of its own, without {other}"),
-            ));
+    // -y, -o and -x are independent flags (Resource Kit syntax): -y unassigns, -o deletes
+    // the policy (which unassigns it too), and -x or -f then build and assign a fresh one
+    // under the same name, as `ipsecpol -w REG -p P -y -o` (SANS) and `-o -x` scripts use.
+    if cmd.delete.is_some() {
+        delete_policy(s, &name, cmd, out)?;
+        if cmd.filter_switch.is_none() && cmd.assign.is_none() {
+            return Ok(());
         }
-        return delete_policy(s, &name, cmd, out);
     }
     if cmd.filters.is_empty() {
         let rule_switch = cmd.rules.first().map(|r| r.switch.as_str()).into_iter();
@@ -307,6 +303,19 @@ fn policy_name(p: &Valued) -> Result<(String, Option<u32>), IpseccmdError> {
                 )
             })?;
             (name.trim().to_string(), Some(minutes))
+        }
+        // `Name:30m`, `Name:5x`: an interval with a typo, not part of the name.
+        Some((_, tail))
+            if tail.chars().any(|c| c.is_ascii_digit()) && !tail.contains(char::is_whitespace) =>
+        {
+            return Err(IpseccmdError::new(
+                &p.value,
+                format!(
+                    "polling interval '{tail}' in -p '{}' is not a number of minutes",
+                    p.value
+                ),
+                "write -p \"Name:180\" (minutes, digits only) or leave the interval out (180)",
+            ));
         }
         _ => (text, None),
     };

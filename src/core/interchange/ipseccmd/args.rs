@@ -104,6 +104,16 @@ pub(super) fn parse(
 ) -> Result<CommandLine, IpseccmdError> {
     let (args, rejoined) = rejoin_smart_quoted(args);
     warnings.extend(rejoined);
+    let local = args.first().is_some_and(|f| is_this_host(f));
+    let args: Vec<String> = if local {
+        warnings.push(format!(
+            "'{}' names this computer: the command applies to the local store",
+            args[0]
+        ));
+        args[1..].to_vec()
+    } else {
+        args.to_vec()
+    };
     if let Some(first) = args.first() {
         check_leading_word(first)?;
     }
@@ -156,13 +166,26 @@ pub(super) fn parse(
     Ok(cmd)
 }
 
+/// `\\NAME` naming this computer: loopback (`\\127.0.0.1`, `\\localhost`, `\\.`), which
+/// ipseccmd/ipsecpol treat as the local machine.
+fn is_this_host(word: &str) -> bool {
+    let Some(name) = word.strip_prefix("\\\\") else {
+        return false;
+    };
+    name == "."
+        || name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|a| a.is_loopback())
+}
+
 /// ipseccmd also takes `\\machine` and a `show` mode; ipsedit edits its own store only.
 fn check_leading_word(first: &str) -> Result<(), IpseccmdError> {
     if first.starts_with("\\\\") {
         return Err(IpseccmdError::new(
             first,
-            format!("remote computer '{first}' is not supported"),
-            "ipsedit edits its own store: drop the \\\\computer argument",
+            format!("remote computer '{first}' is not supported: only this computer is"),
+            "ipsedit edits its own store: drop the \\\\computer argument (\\\\127.0.0.1 and \\\\localhost name this computer and are accepted)",
         ));
     }
     if first.eq_ignore_ascii_case("show") {

@@ -101,7 +101,9 @@ pub(super) fn parse_spec(
             "write SRC[/MASK][:PORT]=DST[/MASK][:PORT][:PROTO], e.g. '*=0:1434:UDP'",
         ));
     }
-    if right_parts.len() > 1 && right_parts.last().is_some_and(|p| p.is_empty())
+    // An empty protocol (`…:80:`) is "any" like an empty port (`…::TCP`); an empty field
+    // that is the last of two (`0=*:`) says nothing and is refused.
+    if right_parts.len() == 2 && right_parts.last().is_some_and(|p| p.is_empty())
         || left_parts.len() > 1 && left_parts.last().is_some_and(|p| p.is_empty())
     {
         return Err(IpseccmdError::new(
@@ -228,7 +230,21 @@ fn parse_address(
         )
     };
     match addr {
-        "0" => return mask.map_or(Ok(Address::Me), |_| Err(mask_not_allowed("0 (me)"))),
+        // ipseccmd takes a mask after 0 (`0/255.255.255.255=…`, as generated scripts
+        // write it): "me" is this computer's own addresses, so a host mask says nothing
+        // more and any other mask is ignored with a warning.
+        "0" => {
+            if let Some(m) = mask
+                && m != "255.255.255.255"
+                && m != "32"
+            {
+                warnings.push(format!(
+                    "mask '/{m}' after 0 (me) in filter spec '{spec}' ignored: 0 means this \
+                     computer's own addresses"
+                ));
+            }
+            return Ok(Address::Me);
+        }
         "*" => return mask.map_or(Ok(Address::Any), |_| Err(mask_not_allowed("* (any)"))),
         _ => {}
     }
@@ -385,6 +401,9 @@ fn parse_port(spec: &str, text: &str) -> Result<u16, IpseccmdError> {
 }
 
 fn parse_protocol(spec: &str, text: &str) -> Result<Protocol, IpseccmdError> {
+    if text.is_empty() {
+        return Ok(Protocol::ANY);
+    }
     if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) {
         return text.parse::<u8>().map(Protocol).map_err(|_| {
             IpseccmdError::new(

@@ -22,8 +22,10 @@ pub fn dispatch(
     line: usize,
     end_col: usize,
 ) -> Result<Done, NetshError> {
-    let verb = args[0].value.to_ascii_lowercase();
-    let object = args.get(1).map(|a| a.value.to_ascii_lowercase());
+    let verb = super::abbrev::expand(&args[0].value, super::abbrev::DYNAMIC_VERBS);
+    let object = args
+        .get(1)
+        .map(|a| super::abbrev::expand(&a.value, super::abbrev::dynamic_objects(&verb)));
     let name = format!("{verb} {}", object.clone().unwrap_or_default());
     let cmd = Cmd {
         line,

@@ -54,12 +54,13 @@ fn names(snap: &Snapshot, kind: Kind) -> Vec<(Id, &str)> {
     }
 }
 
-/// The id of the object named `name` (exact match first, then ignoring case).
+/// The id of the object named `name` (exact match first, then ignoring case). Indexed:
+/// O(1) per lookup, not a scan (see `index`).
 pub fn find(snap: &Snapshot, kind: Kind, name: &str) -> Option<Id> {
-    let all = names(snap, kind);
+    let all = super::index::named(snap, kind, name);
     all.iter()
-        .find(|(_, n)| *n == name)
-        .or_else(|| all.iter().find(|(_, n)| n.eq_ignore_ascii_case(name)))
+        .find(|(_, n)| n == name)
+        .or_else(|| all.first())
         .map(|(id, _)| *id)
 }
 
@@ -165,9 +166,9 @@ pub fn unique(
             "give a non-empty name",
         ));
     }
-    let clash = names(snap, kind)
+    let clash = super::index::named(snap, kind, &arg.value)
         .into_iter()
-        .find(|(id, n)| Some(*id) != except && n.eq_ignore_ascii_case(&arg.value));
+        .find(|(id, _)| Some(*id) != except);
     match clash {
         None => Ok(()),
         Some((_, existing)) => Err(cmd.err(

@@ -13,9 +13,11 @@
 //! [`directive`]); netsh skips them as comments, so exported scripts still run on Windows.
 //! Pure: text in, model changes and report lines out; no I/O.
 
+mod abbrev;
 mod directive;
 mod dynamic;
 pub mod export;
+mod index;
 mod lexer;
 mod lookup;
 mod methods;
@@ -177,6 +179,7 @@ struct Context {
 /// Applies a whole script. In `Transaction` mode the snapshot is unchanged when the report
 /// has an error.
 pub fn apply_script(snapshot: &mut Snapshot, text: &str, mode: Mode) -> Report {
+    index::forget();
     let mut work = snapshot.clone();
     let mut report = Report::default();
     let mut cx = Context {
@@ -248,7 +251,7 @@ fn run_line(
             .filter(|a| a.key.is_none() && !a.quoted)
             .map(|a| a.value.to_ascii_lowercase())
     };
-    let from_root = word(0).as_deref() == Some("netsh");
+    let from_root = word(0).as_deref().is_some_and(is_netsh_program);
     if from_root {
         i = 1;
     }
@@ -269,6 +272,31 @@ fn run_line(
     // context, and `ipsec` from anywhere (netsh looks commands up in parent contexts).
     let mut moved = false;
     while let Some(w) = word(i) {
+        let w = match level {
+            Level::Root => abbrev::expand(&w, abbrev::ROOT),
+            // A word that names a command of the current context is that command (netsh
+            // looks in the current context first): `s` in static is an ambiguous verb,
+            // not the `static` context.
+            Level::Static
+                if abbrev::resolve(&w, abbrev::STATIC_VERBS) != abbrev::Resolved::None =>
+            {
+                w
+            }
+            Level::Dynamic
+                if abbrev::resolve(&w, abbrev::DYNAMIC_VERBS) != abbrev::Resolved::None =>
+            {
+                w
+            }
+            Level::Ipsec | Level::Static | Level::Dynamic if w != ".." => {
+                let ctx = abbrev::expand(&w, abbrev::IPSEC);
+                if ctx == "static" || ctx == "dynamic" {
+                    ctx
+                } else {
+                    w
+                }
+            }
+            _ => w,
+        };
         let next = match (w.as_str(), level) {
             ("ipsec", _) => Level::Ipsec,
             ("static", Level::Ipsec | Level::Static | Level::Dynamic) => Level::Static,
@@ -324,6 +352,88 @@ fn run_line(
     Ok(LineResult::Done(Some(done)))
 }
 
+/// Whether a word names netsh itself: `netsh`, `NETSH.EXE`, `C:\\WINDOWS\\system32\\netsh.exe`.
+pub fn is_netsh_program(word: &str) -> bool {
+    let last = word.rsplit(['\\', '/']).next().unwrap_or(word);
+    let last = last.trim_matches('"');
+    last.eq_ignore_ascii_case("netsh") || last.eq_ignore_ascii_case("netsh.exe")
+}
+
+/// What one command applied by [`apply_command`] did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Applied {
+    pub changes: Vec<String>,
+    pub output: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+/// Applies one command line (`netsh ipsec static add policy name=X`) as a fresh netsh
+/// invocation (context from the root), reporting it as line `line`. `Ok(None)` when the
+/// line only names a context (netsh would open its interactive shell there) or is a
+/// comment. Atomic: on error the snapshot is unchanged. No clone of the snapshot, so a
+/// caller applying many commands stays linear.
+pub fn apply_command(
+    snapshot: &mut Snapshot,
+    text: &str,
+    line: usize,
+) -> Result<Option<Applied>, NetshError> {
+    let mut cx = Context {
+        level: Level::Root,
+        stack: Vec::new(),
+    };
+    match run_line(snapshot, &mut cx, text, line)? {
+        LineResult::Done(Some(d)) => Ok(Some(Applied {
+            changes: d.changes,
+            output: d.output,
+            warnings: d.warnings,
+        })),
+        _ => Ok(None),
+    }
+}
+
+/// Drops the name indexes: call after editing a snapshot other than through netsh
+/// commands, before the next [`apply_command`] on it.
+pub fn forget_names() {
+    index::forget();
+}
+
+/// Whether a netsh root word leads into the ipsec context (`ipsec`, or a prefix netsh
+/// reads as it).
+pub fn is_ipsec_context(word: &str) -> bool {
+    abbrev::resolve(word, abbrev::ROOT) == abbrev::Resolved::One("ipsec")
+}
+
+/// Applies a netsh script line by line as `netsh -f` reads it (contexts, `pushd`, `popd`,
+/// comments), each command on its own: the result of every command line, by line number.
+/// Lines that only set a context are left out; `exit` ends it. No snapshot clone.
+pub fn apply_each(
+    snapshot: &mut Snapshot,
+    text: &str,
+) -> Vec<(usize, Result<Applied, NetshError>)> {
+    let mut cx = Context {
+        level: Level::Root,
+        stack: Vec::new(),
+    };
+    let mut out = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let n = i + 1;
+        match run_line(snapshot, &mut cx, raw, n) {
+            Ok(LineResult::Stop) => break,
+            Ok(LineResult::Done(Some(d))) => out.push((
+                n,
+                Ok(Applied {
+                    changes: d.changes,
+                    output: d.output,
+                    warnings: d.warnings,
+                }),
+            )),
+            Ok(LineResult::Done(None)) => {}
+            Err(e) => out.push((n, Err(e))),
+        }
+    }
+    out
+}
+
 const STATIC_VERBS: &str = "add, set, delete, show";
 
 fn dispatch_static(
@@ -333,7 +443,16 @@ fn dispatch_static(
     end_col: usize,
 ) -> Result<Done, NetshError> {
     let verb = &args[0];
-    let v = verb.value.to_ascii_lowercase();
+    if verb.key.is_none() {
+        ambiguous(
+            &verb.value,
+            abbrev::STATIC_VERBS,
+            verb,
+            n,
+            "netsh ipsec static",
+        )?;
+    }
+    let v = abbrev::expand(&verb.value, abbrev::STATIC_VERBS);
     if verb.key.is_some() || !matches!(v.as_str(), "add" | "set" | "delete" | "show") {
         let hint = match v.as_str() {
             "exportpolicy" | "importpolicy" => {
@@ -371,7 +490,8 @@ fn dispatch_static(
             ),
         ));
     };
-    let o = object.value.to_ascii_lowercase();
+    ambiguous(&object.value, abbrev::static_objects(&v), object, n, &v)?;
+    let o = abbrev::expand(&object.value, abbrev::static_objects(&v));
     let name = format!("{v} {o}");
     let cmd = Cmd {
         line: n,
@@ -382,10 +502,38 @@ fn dispatch_static(
     let params = &args[2..];
     match v.as_str() {
         "add" => static_add::run(snap, &o, object, params, &cmd),
-        "set" => static_set::run(snap, &o, object, params, &cmd),
+        "set" => {
+            index::forget();
+            let r = static_set::run(snap, &o, object, params, &cmd);
+            index::forget();
+            r
+        }
         "delete" => static_delete::run(snap, &o, object, params, &cmd),
         _ => show::run(snap, &o, object, params, &cmd),
     }
+}
+
+/// Refuses a prefix that names several commands, as netsh does.
+pub(crate) fn ambiguous(
+    word: &str,
+    commands: &[&'static str],
+    arg: &lexer::Arg,
+    line: usize,
+    context: &str,
+) -> Result<(), NetshError> {
+    if let abbrev::Resolved::Ambiguous(all) = abbrev::resolve(word, commands) {
+        return Err(NetshError::new(
+            line,
+            arg.col,
+            arg.text(),
+            format!(
+                "'{word}' is ambiguous in {context}: it could be {}",
+                all.join(", ")
+            ),
+            "type more letters of the command (netsh takes the shortest unambiguous prefix)",
+        ));
+    }
+    Ok(())
 }
 
 /// The error for an object word a verb does not take.

@@ -255,7 +255,8 @@ fn add_filter(snap: &mut Snapshot, b: &Bound, cmd: &Cmd) -> Result<Done, NetshEr
         }
     };
     let line = super::show::filter_text(&f);
-    if let Some(l) = snap.filter_list_mut(id) {
+    let at = super::index::position(snap, Kind::FilterList, id);
+    if let Some(l) = at.and_then(|i| snap.filter_lists.get_mut(i)) {
         done.changes
             .push(format!("added filter {line} to filter list '{}'", l.name));
         l.filters.push(f);
@@ -408,14 +409,14 @@ fn add_rule(snap: &mut Snapshot, b: &Bound, cmd: &Cmd) -> Result<Done, NetshErro
             name.value
         ));
     }
-    let Some(p) = snap.policy_mut(policy) else {
+    let Some(at) = super::index::position(snap, Kind::Policy, policy) else {
         return Err(cmd.err(pol.value_col, pol.value.clone(), "policy vanished", ""));
     };
-    if let Some(existing) = p
-        .rules
-        .iter()
-        .find(|r| r.name.eq_ignore_ascii_case(&name.value))
-    {
+    let existing = super::index::rule_named(snap, at, &name.value);
+    let Some(p) = snap.policies.get_mut(at) else {
+        return Err(cmd.err(pol.value_col, pol.value.clone(), "policy vanished", ""));
+    };
+    if let Some(existing) = existing.and_then(|i| p.rules.get(i)) {
         return Err(cmd.err(
             name.value_col,
             name.value.clone(),

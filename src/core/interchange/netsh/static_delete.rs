@@ -59,6 +59,20 @@ pub fn run(
             cmd,
         ),
         "rule" => {
+            // netsh's help: `delete rule [name=]S | [id=]N | [all] [policy=]S`: the first
+            // untagged value names the rule (or is `all`), the second is the policy.
+            let mut args = args.to_vec();
+            let bare: Vec<usize> = (0..args.len()).filter(|i| args[*i].key.is_none()).collect();
+            if bare.len() == 2
+                && !args.iter().any(|a| {
+                    a.key
+                        .as_deref()
+                        .is_some_and(|k| k.eq_ignore_ascii_case("policy"))
+                })
+            {
+                args[bare[1]].key = Some("policy".into());
+            }
+            let args = &args[..];
             let b = bind(cmd.name, params::DELETE_RULE, args, line, end)?;
             let pol = b
                 .get("policy")
