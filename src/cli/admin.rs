@@ -64,16 +64,16 @@ pub fn restart_agent(ctx: &Ctx) -> Result<(), CliError> {
 pub fn history(ctx: &Ctx) -> Result<(), CliError> {
     let revs = ctx.store.history()?;
     if revs.is_empty() {
-        println!(
+        outln!(
             "no revisions yet: the store {} has never been saved",
             ctx.store.describe()
         );
         return Ok(());
     }
-    println!("{:>5}  {:<20}  summary", "rev", "saved (UTC)");
+    outln!("{:>5}  {:<20}  summary", "rev", "saved (UTC)");
     for r in revs {
         let mark = if r.current { "*" } else { " " };
-        println!(
+        outln!(
             "{:>4}{mark}  {:<20}  {}",
             r.revision,
             format_utc(r.saved_at),
@@ -91,19 +91,19 @@ pub fn restore(ctx: &Ctx, a: RestoreArgs) -> Result<(), CliError> {
         other => other.into(),
     })?;
     if ctx.dry_run {
-        println!(
+        outln!(
             "dry run: would restore revision {} ({}) as a new revision",
             a.revision,
             old.counts()
         );
-        println!("dry run: nothing was written");
+        outln!("dry run: nothing was written");
         return Ok(());
     }
     // The store's own restore also works when the current file is unreadable (it keeps
     // the broken file aside), which is exactly when an admin needs it.
     let rev = ctx.store.restore(a.revision)?;
-    println!("restored revision {}: {}", a.revision, old.counts());
-    println!("saved revision {rev}");
+    outln!("restored revision {}: {}", a.revision, old.counts());
+    outln!("saved revision {rev}");
     Ok(())
 }
 

@@ -48,9 +48,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
             (e.script, e.lost)
         }
     };
-    print!("{script}");
+    super::output::stdout_script(&script);
     for w in warnings {
-        eprintln!("ipsedit: export: {w}");
+        errln!("ipsedit: export: {w}");
     }
     Ok(())
 }

@@ -10,6 +10,27 @@ use clap::{Parser, Subcommand};
 use crate::core::model::Snapshot;
 use crate::core::store::{FileStore, Loaded, MemoryStore, Store, StoreError};
 
+/// `outln!` for the CLI: escaped, quiet on a closed pipe (see `output`).
+macro_rules! outln {
+    () => { $crate::cli::output::stdout("\n") };
+    ($($arg:tt)*) => { $crate::cli::output::stdout(&format!("{}\n", format_args!($($arg)*))) };
+}
+
+/// `out!` for the CLI: escaped, quiet on a closed pipe.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cli::output::stdout(&format!($($arg)*)) };
+}
+
+/// `errln!` for the CLI: escaped.
+macro_rules! errln {
+    ($($arg:tt)*) => { $crate::cli::output::stderr(&format!("{}\n", format_args!($($arg)*))) };
+}
+
+/// `err!` for the CLI: escaped.
+macro_rules! err {
+    ($($arg:tt)*) => { $crate::cli::output::stderr(&format!($($arg)*)) };
+}
+
 pub mod admin;
 pub mod check;
 pub mod config;
@@ -19,6 +40,7 @@ pub mod export;
 pub mod ipseccmd;
 pub mod netdiag;
 pub mod netsh;
+pub mod output;
 pub mod reach;
 pub mod show;
 pub mod table;
@@ -45,6 +67,9 @@ pub struct Cli {
     /// loaded policy is saved there first, and the command then works on DIR.
     #[arg(long, global = true, value_name = "FILE")]
     pub from: Option<PathBuf>,
+    /// The largest input (script, registry file, RON, stdin) read, in bytes; default 64 MiB.
+    #[arg(long, global = true, value_name = "BYTES")]
+    pub max_input_size: Option<u64>,
     /// TUI colour theme (default, light, high-contrast, monochrome or a themes/*.ron file).
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
@@ -117,7 +142,9 @@ impl CliError {
 impl From<StoreError> for CliError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Malformed { .. } | StoreError::TooLarge { .. } => {
+            StoreError::Malformed { .. }
+            | StoreError::TooLarge { .. }
+            | StoreError::Corrupt { .. } => {
                 CliError::Invalid(format!("{e}\n  the store was not changed"))
             }
             StoreError::Stale { expected, found } => CliError::Failed(format!(
@@ -164,31 +191,31 @@ impl Ctx {
         let changes = edit(&mut next)?;
         if next == loaded.snapshot {
             for c in &changes {
-                println!("{c}");
+                outln!("{c}");
             }
-            println!("nothing changed");
+            outln!("nothing changed");
             return Ok(());
         }
         if dry_run {
-            println!("dry run: would change ({})", self.store.describe());
+            outln!("dry run: would change ({})", self.store.describe());
             for c in &changes {
-                println!("  {c}");
+                outln!("  {c}");
             }
-            println!("dry run: nothing was written");
+            outln!("dry run: nothing was written");
             return Ok(());
         }
         let rev = self.store.save(loaded.revision, &next, summary)?;
         for c in &changes {
-            println!("{c}");
+            outln!("{c}");
         }
         if self.store.is_scratch() {
-            println!(
+            outln!(
                 "changed the scratch copy of {} only (revision {rev}); nothing was written: \
                  add --store DIR to keep it",
                 self.store.describe()
             );
         } else {
-            println!("saved revision {rev}");
+            outln!("saved revision {rev}");
         }
         Ok(())
     }
@@ -212,6 +239,9 @@ pub fn default_store_dir() -> PathBuf {
 
 /// Runs the parsed command line; `tui` opens the terminal UI.
 pub fn run(cli: Cli, tui: impl FnOnce(Ctx, Option<String>) -> Result<(), CliError>) -> ExitCode {
+    if let Some(limit) = cli.max_input_size {
+        crate::core::input::set_max_input_size(limit);
+    }
     let ctx = match open_store(&cli) {
         Ok(store) => Ctx {
             store,
@@ -244,9 +274,38 @@ pub fn run(cli: Cli, tui: impl FnOnce(Ctx, Option<String>) -> Result<(), CliErro
     }
 }
 
+/// Refuses a script whose text holds a control character or a bidi override (outside
+/// tabs and line ends): exit 2 with `file:line:column`.
+pub fn refuse_unsafe_script(path: &std::path::Path, text: &str) -> Result<(), CliError> {
+    use crate::core::text::{describe_unsafe, find_unsafe_in_script};
+    match find_unsafe_in_script(text) {
+        None => Ok(()),
+        Some((line, column, c)) => Err(CliError::Invalid(format!(
+            "{}:{line}:{column}: {} is not allowed in a script (names and descriptions are \
+             text): remove it",
+            crate::core::text::terminal_safe(&path.display().to_string()),
+            describe_unsafe(c)
+        ))),
+    }
+}
+
+/// Refuses a command-line argument holding a control character or a bidi override: exit 2
+/// naming the argument (1-based, after the subcommand) and the column.
+pub fn refuse_unsafe_args(tool: &str, args: &[String]) -> Result<(), CliError> {
+    for (i, a) in args.iter().enumerate() {
+        if let Err(m) = crate::core::text::check_name(a) {
+            return Err(CliError::Invalid(format!(
+                "{tool}: argument {}, {m}",
+                i + 1
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn fail(e: CliError) -> ExitCode {
     match &e {
-        CliError::Invalid(m) | CliError::Failed(m) => eprintln!("ipsedit: {m}"),
+        CliError::Invalid(m) | CliError::Failed(m) => errln!("ipsedit: {m}"),
         CliError::Silent => {}
     }
     ExitCode::from(e.exit_code())
@@ -272,7 +331,7 @@ fn open_store(cli: &Cli) -> Result<Box<dyn Store>, CliError> {
             let store = FileStore::open(dir);
             let loaded = store.load()?;
             if cli.dry_run {
-                eprintln!(
+                errln!(
                     "dry run: would save {} into {}",
                     from.display(),
                     store.describe()
@@ -288,7 +347,7 @@ fn open_store(cli: &Cli) -> Result<Box<dyn Store>, CliError> {
                     &snapshot,
                     &format!("loaded from {}", from.display()),
                 )?;
-                eprintln!(
+                errln!(
                     "saved {} into {} as revision {rev}",
                     from.display(),
                     store.describe()

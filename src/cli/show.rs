@@ -37,7 +37,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
             }
             let (policy, host) = context.resolve(&snap)?;
             let table = EffectiveTable::build(&snap, policy, &host);
-            print!("{}", show_filters(&table));
+            out!("{}", show_filters(&table));
             return Ok(());
         }
         other => {
@@ -56,9 +56,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
         None => snap.policies.iter().collect(),
     };
     if a.json {
-        println!("{:#}", to_json(&snap, &policies));
+        super::output::stdout_json(&format!("{:#}\n", to_json(&snap, &policies)));
     } else {
-        print!("{}", render(&snap, &policies, a.name.is_none()));
+        out!("{}", render(&snap, &policies, a.name.is_none()));
     }
     Ok(())
 }

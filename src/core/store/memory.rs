@@ -4,7 +4,10 @@
 use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use super::{HISTORY_KEEP, Loaded, Revision, RevisionInfo, Store, StoreError, one_line, unix_now};
+use super::{
+    HISTORY_KEEP, Loaded, Revision, RevisionInfo, Store, StoreError, next_revision, one_line,
+    unix_now,
+};
 use crate::core::model::Snapshot;
 
 /// Starts at revision 0 holding the snapshot it was given (0 = "never saved", as for a
@@ -84,7 +87,7 @@ impl Store for MemoryStore {
         if expected != found {
             return Err(StoreError::Stale { expected, found });
         }
-        let revision = found + 1;
+        let revision = next_revision(found, std::path::Path::new(&self.name))?;
         let mut previous = std::mem::replace(
             &mut state.current,
             Entry {

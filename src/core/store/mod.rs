@@ -113,6 +113,10 @@ pub enum StoreError {
         size: u64,
         limit: u64,
     },
+    /// A number or layout no save can produce (a revision at the largest number, which
+    /// would wrap): reported, never worked around.
+    #[error("{path}: the store is damaged: {message}")]
+    Corrupt { path: PathBuf, message: String },
     /// The snapshot could not be written as RON (a bug, not a user error).
     #[error("could not encode the snapshot: {message}")]
     Encode { message: String },
@@ -149,6 +153,20 @@ pub trait Store {
     fn is_scratch(&self) -> bool {
         false
     }
+}
+
+/// The revision after `newest` (the highest number in the store, current or history), or
+/// `Corrupt` naming `path` when it is the largest number a revision can have: wrapping to
+/// 0 would overwrite history and break optimistic concurrency.
+fn next_revision(newest: Revision, path: &std::path::Path) -> Result<Revision, StoreError> {
+    newest.checked_add(1).ok_or_else(|| StoreError::Corrupt {
+        path: path.to_path_buf(),
+        message: format!(
+            "revision {newest} is the largest a revision can be, so no save can follow it \
+             (a number edited by hand or a stray file): move that file away, or bring \
+             back a revision with `ipsedit restore REV`"
+        ),
+    })
 }
 
 fn unix_now() -> u64 {
