@@ -29,6 +29,18 @@ fn seeded() -> tempfile::TempDir {
     dir
 }
 
+/// The same state as a RON store (what ipsedit wrote before the database), to hand-edit.
+fn seeded_ron() -> tempfile::TempDir {
+    use ipsedit::core::store::{FileStore, SqliteStore, Store};
+    let db = seeded();
+    let snap = SqliteStore::open(db.path()).load().expect("load").snapshot;
+    let dir = tempfile::tempdir().expect("tempdir");
+    FileStore::open(dir.path())
+        .save(0, &snap, "seed")
+        .expect("save");
+    dir
+}
+
 #[test]
 fn a_control_character_in_an_argument_is_refused_with_its_column() {
     let dir = seeded();
@@ -101,7 +113,7 @@ fn a_control_character_in_a_script_is_refused_with_line_and_column() {
 
 #[test]
 fn stored_names_are_escaped_on_output() {
-    let dir = seeded();
+    let dir = seeded_ron();
     // An old store (or malware) holds a name with escape sequences: it loads, and is
     // printed escaped by every command.
     let path = dir.path().join("store.ron");
@@ -229,7 +241,7 @@ fn devices_fifos_and_oversized_inputs_are_refused() {
 
 #[test]
 fn a_revision_at_the_largest_number_is_corruption_not_a_wrap() {
-    let dir = seeded();
+    let dir = seeded_ron();
     let path = dir.path().join("store.ron");
     let text = std::fs::read_to_string(&path).expect("read");
     let text = text.replace("revision: 1,", "revision: 18446744073709551615,");
@@ -240,33 +252,31 @@ fn a_revision_at_the_largest_number_is_corruption_not_a_wrap() {
     assert_eq!(
         r.stderr,
         format!(
-            "ipsedit: {}: the store is damaged: revision 18446744073709551615 is the largest \
-             a revision can be, so no save can follow it (a number edited by hand or a stray \
-             file): move that file away, or bring back a revision with `ipsedit restore \
-             REV`\n  the store was not changed\n",
+            "ipsedit: {}: the store is damaged: revision 18446744073709551615 is at or past \
+             the largest a revision can be (9223372036854775807), so no save can follow it (a \
+             number edited by hand or a stray file): move that file away, or bring back a \
+             revision with `ipsedit restore REV`\n  the store was not changed\n",
             path.display()
         )
     );
     assert_eq!(tree(dir.path()), before);
 
-    // A stray history file at the largest number: the same, naming that file.
-    let dir = seeded();
+    // In a RON store, a stray history file at the largest number: the same, naming
+    // that file.
+    use ipsedit::core::store::{FileStore, Store, StoreError};
+    let dir = seeded_ron();
     let stray = dir
         .path()
         .join("history")
         .join("rev-18446744073709551615.ron");
     std::fs::create_dir_all(stray.parent().expect("parent")).expect("mkdir");
     std::fs::write(&stray, "()").expect("write");
-    let r = ipsedit(dir.path(), &["assign", "P"]);
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.starts_with(&format!(
-            "ipsedit: {}: the store is damaged",
-            stray.display()
-        )),
-        "{}",
-        r.stderr
-    );
+    let ron = FileStore::open(dir.path());
+    let snap = ron.load().expect("load").snapshot;
+    match ron.save(1, &snap, "x") {
+        Err(StoreError::Corrupt { path, .. }) => assert_eq!(path, stray),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

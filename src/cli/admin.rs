@@ -10,6 +10,23 @@ pub struct AssignArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct HistoryArgs {
+    #[command(subcommand)]
+    pub action: Option<HistoryAction>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum HistoryAction {
+    /// Drop all but the newest N revisions (the current one counts); every revision is
+    /// kept until you prune.
+    Prune {
+        /// How many revisions to keep (at least 1).
+        #[arg(long, value_name = "N")]
+        keep: usize,
+    },
+}
+
+#[derive(Debug, clap::Args)]
 pub struct RestoreArgs {
     /// The revision to bring back (see `ipsedit history`).
     pub revision: u64,
@@ -61,7 +78,25 @@ pub fn restart_agent(ctx: &Ctx) -> Result<(), CliError> {
     })
 }
 
-pub fn history(ctx: &Ctx) -> Result<(), CliError> {
+pub fn history(ctx: &Ctx, a: HistoryArgs) -> Result<(), CliError> {
+    if let Some(HistoryAction::Prune { keep }) = a.action {
+        if keep == 0 {
+            return Err(CliError::Invalid(
+                "history prune --keep 0: the current revision is always kept; give 1 or more"
+                    .into(),
+            ));
+        }
+        if ctx.dry_run {
+            outln!("dry run: would keep the newest {keep} revisions; nothing was written");
+            return Ok(());
+        }
+        let n = ctx.store.prune(keep)?;
+        outln!(
+            "dropped {n} revision{} from the history; the newest {keep} are kept",
+            if n == 1 { "" } else { "s" }
+        );
+        return Ok(());
+    }
     let revs = ctx.store.history()?;
     if revs.is_empty() {
         outln!(

@@ -13,6 +13,9 @@ pub enum Format {
     Netsh,
     /// ipseccmd command lines (XP SP2 Support Tools), where ipseccmd can express it.
     Ipseccmd,
+    /// The store's RON format (what `--from DIR` and older ipsedit read): the whole
+    /// store, exactly, pre-shared keys included.
+    Ron,
 }
 
 #[derive(Debug, clap::Args)]
@@ -26,8 +29,19 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
-    let snap = ctx.snapshot()?;
+    let loaded = ctx.load()?;
+    let snap = loaded.snapshot;
     let (script, warnings) = match a.format {
+        Format::Ron => {
+            if a.policy.is_some() {
+                return Err(CliError::Invalid(
+                    "export ron writes the whole store: drop --policy".into(),
+                ));
+            }
+            let text = crate::core::store::export_ron(&snap, loaded.revision)
+                .map_err(|e| CliError::Failed(e.to_string()))?;
+            (text, Vec::new())
+        }
         Format::Netsh => {
             let e = netsh::export_script(&snap, a.policy.as_deref()).map_err(|e| match e {
                 netsh::ExportError::NoSuchPolicy(n) => CliError::Invalid(format!(

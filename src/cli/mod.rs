@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::core::model::Snapshot;
-use crate::core::store::{FileStore, Loaded, MemoryStore, Store, StoreError};
+use crate::core::store::{Loaded, MemoryStore, Migration, SqliteStore, Store, StoreError};
 
 /// `outln!` for the CLI: escaped, quiet on a closed pipe (see `output`).
 macro_rules! outln {
@@ -93,8 +93,8 @@ pub enum Command {
     Assign(admin::AssignArgs),
     /// Unassign the assigned policy.
     Unassign,
-    /// List the stored revisions.
-    History,
+    /// List the stored revisions (`history prune --keep N` drops older ones).
+    History(admin::HistoryArgs),
     /// Bring back an old revision as a new one.
     Restore(admin::RestoreArgs),
     /// Play a policy agent restart: dynamic rules are lost.
@@ -144,6 +144,8 @@ impl From<StoreError> for CliError {
         match e {
             StoreError::Malformed { .. }
             | StoreError::TooLarge { .. }
+            | StoreError::Decode { .. }
+            | StoreError::Unsupported { .. }
             | StoreError::Corrupt { .. } => {
                 CliError::Invalid(format!("{e}\n  the store was not changed"))
             }
@@ -256,7 +258,7 @@ pub fn run(cli: Cli, tui: impl FnOnce(Ctx, Option<String>) -> Result<(), CliErro
         Some(Command::Ipsecpol(a)) => ipseccmd::run(&ctx, "ipsecpol", a),
         Some(Command::Assign(a)) => admin::assign(&ctx, a),
         Some(Command::Unassign) => admin::unassign(&ctx),
-        Some(Command::History) => admin::history(&ctx),
+        Some(Command::History(a)) => admin::history(&ctx, a),
         Some(Command::Restore(a)) => admin::restore(&ctx, a),
         Some(Command::RestartAgent) => admin::restart_agent(&ctx),
         Some(Command::Config(a)) => config::run(&ctx, a),
@@ -318,7 +320,16 @@ fn fail(e: CliError) -> ExitCode {
 fn open_store(cli: &Cli) -> Result<Box<dyn Store>, CliError> {
     let Some(from) = &cli.from else {
         let dir = cli.store.clone().unwrap_or_else(default_store_dir);
-        return Ok(Box::new(FileStore::open(dir)));
+        let repairing = matches!(cli.command, Some(Command::History(_) | Command::Restore(_)));
+        return match open_local(dir.clone(), cli.dry_run) {
+            Ok(store) => Ok(Box::new(store)),
+            // A damaged RON store cannot be migrated: `history` and `restore`, which its
+            // error recommends, work on it as it is; the next command migrates it.
+            Err(CliError::Invalid(_)) if repairing && !SqliteStore::open(&dir).exists() => {
+                Ok(Box::new(crate::core::store::FileStore::open(dir)))
+            }
+            Err(e) => Err(e),
+        };
     };
     let snapshot = netsh::load_from(from)?;
     let from_env = std::env::var_os("IPSEDIT_STORE").map(PathBuf::from);
@@ -328,7 +339,7 @@ fn open_store(cli: &Cli) -> Result<Box<dyn Store>, CliError> {
             snapshot,
         ))),
         Some(dir) => {
-            let store = FileStore::open(dir);
+            let store = open_local(dir, cli.dry_run)?;
             let loaded = store.load()?;
             if cli.dry_run {
                 errln!(
@@ -356,6 +367,25 @@ fn open_store(cli: &Cli) -> Result<Box<dyn Store>, CliError> {
             Ok(Box::new(store))
         }
     }
+}
+
+/// The local store at `dir`: a RON store found there is migrated into the database once
+/// (not on a dry run, which reads the RON store as it is), saying so on stderr; a
+/// `store.ron` changed after the migration is reported.
+fn open_local(dir: PathBuf, dry_run: bool) -> Result<SqliteStore, CliError> {
+    let store = SqliteStore::open(&dir);
+    if !dry_run && let Migration::FromRon { revision } = store.migrate_if_needed()? {
+        errln!(
+            "ipsedit: migrated the RON store in {} (revision {revision}) into {}; store.ron \
+             and history/ are left untouched and no longer read",
+            dir.display(),
+            store.db_path().display()
+        );
+    }
+    if let Some(w) = store.stale_ron_warning() {
+        errln!("ipsedit: warning: {w}");
+    }
+    Ok(store)
 }
 
 #[cfg(test)]

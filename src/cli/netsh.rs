@@ -216,9 +216,15 @@ pub fn load_from(path: &Path) -> Result<Snapshot, CliError> {
         None
     };
     if let Some(dir) = dir {
+        // A database is read as it is; a RON store (the samples) is read without being
+        // migrated: --from never writes.
+        if path.is_dir() && dir.join(crate::core::store::DB_FILE).exists() {
+            return Ok(crate::core::store::SqliteStore::open(dir).load()?.snapshot);
+        }
         if !dir.join("store.ron").is_file() {
             return Err(CliError::Invalid(format!(
-                "{}: a directory given to --from must be an ipsedit store (with a store.ron)",
+                "{}: a directory given to --from must be an ipsedit store (with a store.db or a \
+                 store.ron)",
                 path.display()
             )));
         }

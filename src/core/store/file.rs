@@ -9,8 +9,8 @@ use super::atomic::{io_error, read_bounded, sync_dir, write_atomic};
 use super::format::{self, FORMAT_VERSION, Header};
 use super::lock::WriterLock;
 use super::{
-    HISTORY_KEEP, Loaded, Revision, RevisionInfo, Store, StoreError, next_revision, one_line,
-    unix_now,
+    ChangeSet, HISTORY_KEEP, Loaded, Revision, RevisionInfo, Store, StoreError, Version,
+    next_revision, one_line, unix_now,
 };
 use crate::core::model::Snapshot;
 
@@ -208,6 +208,25 @@ impl Store for FileStore {
                 revision: 0,
             },
         })
+    }
+
+    fn apply(
+        &self,
+        base: &Version,
+        changes: &ChangeSet,
+        summary: &str,
+    ) -> Result<Revision, StoreError> {
+        let expected = base.revision().unwrap_or(0);
+        let current = self.load()?;
+        if current.revision != expected {
+            return Err(StoreError::Stale {
+                expected,
+                found: current.revision,
+            });
+        }
+        let snapshot = changes.apply_to(&current.snapshot)?;
+        // The commit compares the revision again under the lock.
+        self.commit(Guard::Expect(expected), &snapshot, summary)
     }
 
     fn save(

@@ -5,8 +5,8 @@ use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::{
-    HISTORY_KEEP, Loaded, Revision, RevisionInfo, Store, StoreError, next_revision, one_line,
-    unix_now,
+    ChangeSet, HISTORY_KEEP, Loaded, Revision, RevisionInfo, Store, StoreError, Version,
+    next_revision, one_line, unix_now,
 };
 use crate::core::model::Snapshot;
 
@@ -76,17 +76,21 @@ impl Store for MemoryStore {
         })
     }
 
-    fn save(
+    fn apply(
         &self,
-        expected: Revision,
-        snapshot: &Snapshot,
+        base: &Version,
+        changes: &ChangeSet,
         summary: &str,
     ) -> Result<Revision, StoreError> {
         let mut state = self.state();
         let found = state.current.info.revision;
-        if expected != found {
-            return Err(StoreError::Stale { expected, found });
+        if base.revision() != Some(found) {
+            return Err(StoreError::Stale {
+                expected: base.revision().unwrap_or(0),
+                found,
+            });
         }
+        let snapshot = changes.apply_to(&state.current.snapshot)?;
         let revision = next_revision(found, std::path::Path::new(&self.name))?;
         let mut previous = std::mem::replace(
             &mut state.current,
@@ -97,7 +101,7 @@ impl Store for MemoryStore {
                     summary: one_line(summary),
                     current: true,
                 },
-                snapshot: snapshot.clone(),
+                snapshot,
             },
         );
         previous.info.current = false;
