@@ -486,7 +486,10 @@ fn ron_store(dir: &std::path::Path, commands: &[&[&str]]) {
     let ron = FileStore::open(dir);
     for (i, c) in commands.iter().enumerate() {
         ipsedit(scratch.path(), c).ok();
-        let snap = SqliteStore::open(scratch.path()).load().expect("load").snapshot;
+        let snap = SqliteStore::open(scratch.path())
+            .load()
+            .expect("load")
+            .snapshot;
         ron.save(i as u64, &snap, &c.join(" ")).expect("save");
     }
 }
