@@ -295,3 +295,53 @@ fn a_closed_output_pipe_ends_quietly() {
     assert_eq!(stderr, "");
     assert_eq!(out.status.code(), Some(141));
 }
+
+#[test]
+fn pre_shared_keys_are_masked_unless_asked_and_exports_say_they_hold_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    ipsedit(
+        dir.path(),
+        &[
+            "ipseccmd",
+            "-w",
+            "REG",
+            "-p",
+            "P",
+            "-r",
+            "R",
+            "-f",
+            "0+*",
+            "-n",
+            "ESP[3DES,SHA]",
+            "-a",
+            "PRESHARE:s3cr3tKey",
+        ],
+    )
+    .ok();
+    let r = ipsedit(dir.path(), &["show"]);
+    r.ok();
+    assert!(!r.stdout.contains("s3cr3tKey"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("preshared key (hidden: --show-secrets)"),
+        "{}",
+        r.stdout
+    );
+    let r = ipsedit(dir.path(), &["show", "--json"]);
+    assert!(!r.stdout.contains("s3cr3tKey"), "{}", r.stdout);
+    let r = ipsedit(dir.path(), &["show", "--show-secrets"]);
+    assert!(
+        r.stdout.contains("preshared key: s3cr3tKey"),
+        "{}",
+        r.stdout
+    );
+    for format in ["netsh", "ipseccmd", "ron"] {
+        let r = ipsedit(dir.path(), &["export", format]);
+        r.ok();
+        assert!(r.stdout.contains("s3cr3tKey"), "{format} keeps the key");
+        assert!(
+            r.stderr.contains("holds pre-shared keys in clear text"),
+            "{format}: {}",
+            r.stderr
+        );
+    }
+}

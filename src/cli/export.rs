@@ -63,8 +63,25 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
         }
     };
     super::output::stdout_script(&script);
+    if holds_secrets(&snap) {
+        errln!(
+            "ipsedit: export: this output holds pre-shared keys in clear text (it must recreate \
+             the store exactly): keep the file private, e.g. `umask 077` before redirecting"
+        );
+    }
     for w in warnings {
         errln!("ipsedit: export: {w}");
     }
     Ok(())
+}
+
+/// True when any rule or dynamic rule authenticates with a pre-shared key.
+fn holds_secrets(snap: &crate::core::model::Snapshot) -> bool {
+    use crate::core::model::AuthMethod;
+    let psk = |a: &[AuthMethod]| a.iter().any(|m| matches!(m, AuthMethod::Preshared { .. }));
+    snap.policies
+        .iter()
+        .flat_map(|p| &p.rules)
+        .any(|r| psk(&r.authentication))
+        || snap.dynamic.iter().any(|d| psk(&d.authentication))
 }

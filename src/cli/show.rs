@@ -22,11 +22,18 @@ pub struct Args {
     /// active filters in evaluation order, exemptions included and marked.
     #[arg(long, value_name = "tree|ipseccmd", default_value = "tree")]
     pub format: String,
+    /// Print pre-shared keys (masked by default).
+    #[arg(long)]
+    pub show_secrets: bool,
     #[command(flatten)]
     pub context: super::context::ContextArgs,
 }
 
+/// Set once per run from `--show-secrets`: pre-shared keys are masked unless asked for.
+static SHOW_SECRETS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
+    SHOW_SECRETS.store(a.show_secrets, std::sync::atomic::Ordering::Relaxed);
     let snap = ctx.snapshot()?;
     match a.format.to_ascii_lowercase().as_str() {
         "tree" => {}
@@ -166,7 +173,12 @@ fn auth_word(a: &AuthMethod) -> String {
     match a {
         AuthMethod::Kerberos => "kerberos".into(),
         AuthMethod::Certificate { root_ca } => format!("certificate: {root_ca}"),
-        AuthMethod::Preshared { .. } => "preshared key".into(),
+        AuthMethod::Preshared { key }
+            if SHOW_SECRETS.load(std::sync::atomic::Ordering::Relaxed) =>
+        {
+            format!("preshared key: {key}")
+        }
+        AuthMethod::Preshared { .. } => "preshared key (hidden: --show-secrets)".into(),
     }
 }
 
