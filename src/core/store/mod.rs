@@ -294,6 +294,12 @@ pub fn export_ron(snapshot: &Snapshot, revision: Revision) -> Result<String, Sto
     })
 }
 
+/// Decodes the text of a RON store file (`store.ron` or an export); `name` is used in
+/// errors. The loader `--from DIR` and the migration use, exposed for fuzzing.
+pub fn decode_ron(name: &str, text: &str) -> Result<Snapshot, StoreError> {
+    format::decode(std::path::Path::new(name), text).map(|(_, s)| s)
+}
+
 fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
