@@ -11,7 +11,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use ipsedit::core::model::{
     Address, Behavior, Filter, FilterAction, FilterList, Policy, Protocol, Rule, Snapshot,
 };
-use ipsedit::core::store::{SqliteStore, Store};
+use ipsedit::core::store::{Loaded, SqliteStore, Store};
 
 const FILTERS: usize = 100_000;
 
@@ -55,7 +55,11 @@ fn store(c: &mut Criterion) {
     let first = db_size(tmp.path());
     for i in 0..20 {
         snap.policies[0].rules[i % 10].name = format!("rule edit {i}");
-        rev = st.save(rev, &snap, "edit").expect("edit");
+        let base = Loaded {
+            snapshot: st.load().expect("load").snapshot,
+            revision: rev,
+        };
+        rev = st.save_edit(&base, &snap, "edit").expect("edit");
     }
     st.checkpoint().expect("checkpoint");
     let after = db_size(tmp.path());
@@ -67,12 +71,19 @@ fn store(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("store_100k");
     g.sample_size(10).measurement_time(Duration::from_secs(10));
+    // What the CLI does: the loaded base and the edited copy, one rule renamed.
+    let mut base = Loaded {
+        snapshot: snap.clone(),
+        revision: rev,
+    };
     let mut n = 0u64;
     g.bench_function("save_one_rule_change", |b| {
         b.iter(|| {
             n += 1;
-            snap.policies[0].rules[0].name = format!("bench {n}");
-            rev = st.save(rev, &snap, "bench").expect("save");
+            let name = format!("bench {n}");
+            snap.policies[0].rules[0].name = name.clone();
+            base.revision = st.save_edit(&base, &snap, "bench").expect("save");
+            base.snapshot.policies[0].rules[0].name = name;
         })
     });
     g.bench_function("load", |b| b.iter(|| black_box(st.load().expect("load"))));

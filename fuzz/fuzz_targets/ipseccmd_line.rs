@@ -7,5 +7,9 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let words = split_command_line(&text);
-    let _ = apply_as(&mut Snapshot::default(), "ipseccmd", strip_program_name(&words));
+    let _ = apply_as(
+        &mut Snapshot::default(),
+        "ipseccmd",
+        strip_program_name(&words),
+    );
 });

@@ -8,7 +8,11 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(text) = decode_text(data) {
         let _ = find_unsafe_in_script(&text);
         let safe = output_safe(&text);
-        assert!(!safe.chars().any(|c| c != '\n' && ipsedit::core::text::is_unsafe_char(c)));
+        assert!(
+            !safe
+                .chars()
+                .any(|c| c != '\n' && ipsedit::core::text::is_unsafe_char(c))
+        );
         for line in text.lines().take(4) {
             let _ = excerpt(line, line.len() / 2 + 1, 80);
         }

@@ -206,7 +206,7 @@ impl Ctx {
             outln!("dry run: nothing was written");
             return Ok(());
         }
-        let rev = self.store.save(loaded.revision, &next, summary)?;
+        let rev = self.store.save_edit(&loaded, &next, summary)?;
         for c in &changes {
             outln!("{c}");
         }

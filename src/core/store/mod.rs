@@ -208,6 +208,18 @@ pub trait Store {
         let changes = ChangeSet::between(&loaded.snapshot, snapshot)?;
         self.apply(&Version::of_revision(loaded.revision), &changes, summary)
     }
+    /// Saves `edited` as a change of `base` (what `load` gave): the cheap form of `save`
+    /// for callers that still hold what they loaded, with no second load. Refused with
+    /// `Stale` if the store moved on since `base`.
+    fn save_edit(
+        &self,
+        base: &Loaded,
+        edited: &Snapshot,
+        summary: &str,
+    ) -> Result<Revision, StoreError> {
+        let changes = ChangeSet::between(&base.snapshot, edited)?;
+        self.apply(&Version::of_revision(base.revision), &changes, summary)
+    }
     /// The current revision and those kept in history, newest first. Optional: a backend
     /// without history refuses with `StoreError::Unsupported`.
     fn history(&self) -> Result<Vec<RevisionInfo>, StoreError> {
