@@ -6,7 +6,6 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use super::StoreError;
-use super::format::MAX_FILE_BYTES;
 
 pub fn io_error(path: &Path, source: std::io::Error) -> StoreError {
     StoreError::Io {
@@ -148,22 +147,23 @@ pub fn sync_dir(dir: &Path) -> Result<(), StoreError> {
 }
 
 /// Reads a store file as text, or `None` when it does not exist. Refuses files over
-/// `MAX_FILE_BYTES` before reading them, and again while reading in case the file grew.
+/// the input size limit (`core::input`, 64 MiB unless `--max-input-size`) before reading them, and again while reading in case the file grew.
 pub fn read_bounded(path: &Path) -> Result<Option<String>, StoreError> {
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io_error(path, e)),
     };
+    let limit = crate::core::input::max_input_size();
     let size = file.metadata().map_err(|e| io_error(path, e))?.len();
-    if size > MAX_FILE_BYTES {
+    if size > limit {
         return Err(too_large(path, size));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    file.take(MAX_FILE_BYTES + 1)
+    file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|e| io_error(path, e))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
+    if bytes.len() as u64 > limit {
         return Err(too_large(path, bytes.len() as u64));
     }
     match String::from_utf8(bytes) {
@@ -191,6 +191,6 @@ fn too_large(path: &Path, size: u64) -> StoreError {
     StoreError::TooLarge {
         path: path.to_path_buf(),
         size,
-        limit: MAX_FILE_BYTES,
+        limit: crate::core::input::max_input_size(),
     }
 }

@@ -106,7 +106,7 @@ pub enum StoreError {
     #[error(
         "{path}: {size} bytes is more than a store file can be ({limit} bytes), so it was \
          not read: restore a revision with `ipsedit restore REV` (the big file is kept, \
-         renamed), or move it away"
+         renamed), move it away, or raise the limit with --max-input-size BYTES"
     )]
     TooLarge {
         path: PathBuf,
