@@ -445,3 +445,29 @@ fn sigkill_during_saves_leaves_no_torn_state() {
 fn five_hundred_sigkills_leave_no_torn_state() {
     kill_during_saves(500);
 }
+
+#[test]
+fn a_migration_cut_short_is_done_again_not_lost() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("store");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    std::fs::copy(
+        samples().join("kb811832").join("store.ron"),
+        dir.join("store.ron"),
+    )
+    .expect("copy");
+    // A crash right after the database file was created, before anything was committed.
+    std::fs::write(dir.join("store.db"), b"").expect("empty db");
+    let r = ipsedit(&dir, &["show"]);
+    r.ok();
+    assert!(
+        r.stderr.starts_with("ipsedit: migrated the RON store"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        SqliteStore::open(&dir).load().expect("db").snapshot,
+        FileStore::open(&dir).load().expect("ron").snapshot
+    );
+}

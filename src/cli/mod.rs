@@ -325,7 +325,9 @@ fn open_store(cli: &Cli) -> Result<Box<dyn Store>, CliError> {
             Ok(store) => Ok(Box::new(store)),
             // A damaged RON store cannot be migrated: `history` and `restore`, which its
             // error recommends, work on it as it is; the next command migrates it.
-            Err(CliError::Invalid(_)) if repairing && !SqliteStore::open(&dir).exists() => {
+            Err(CliError::Invalid(_))
+                if repairing && SqliteStore::open(&dir).revision().is_ok_and(|r| r == 0) =>
+            {
                 Ok(Box::new(crate::core::store::FileStore::open(dir)))
             }
             Err(e) => Err(e),

@@ -110,36 +110,67 @@ impl SqliteStore {
         std::fs::symlink_metadata(self.db_path()).is_ok()
     }
 
-    /// A RON store in the directory (and no database yet) becomes the database, once:
-    /// its current state is the first revision, with the same number. The RON files are
-    /// left untouched and a note file says what happened.
+    /// A RON store in the directory becomes the database, once: its current state is the
+    /// first revision, with the same number. The RON files are left untouched and a note
+    /// file, written after the database commits, says what happened. Safe against a crash
+    /// at any point (a database without a revision is migrated again; a missing note is
+    /// written) and against two processes migrating at once (the second finds revision
+    /// 1+ and leaves it).
     pub fn migrate_if_needed(&self) -> Result<Migration, StoreError> {
         let ron = self.dir.join(RON_FILE);
-        if self.exists() || std::fs::symlink_metadata(&ron).is_err() {
+        let note = self.dir.join(NOTE_FILE);
+        if std::fs::symlink_metadata(&ron).is_err() || std::fs::symlink_metadata(&note).is_ok() {
             return Ok(Migration::None);
         }
-        let loaded = FileStore::open(&self.dir).load()?;
-        super::check_revision(loaded.revision, &ron)?;
-        let revision = loaded.revision.max(1);
-        let changes = ChangeSet::between(&Snapshot::default(), &loaded.snapshot)?;
-        self.write(
-            None,
-            Some(revision),
-            &changes,
-            &format!("migrated from store.ron (revision {})", loaded.revision),
-        )?;
-        let note = format!(
-            "This store moved to {DB_FILE} (SQLite) at Unix time {}: ipsedit reads and \
-             writes only {DB_FILE} here now.\n{RON_FILE} and history/ are the RON store it \
-             came from, left untouched; a {RON_FILE} changed after this is reported, never \
-             read.\nA RON copy of the current state: ipsedit --store DIR export ron > \
-             store.ron\n",
-            unix_now()
-        );
-        super::atomic::create_private(&self.dir.join(NOTE_FILE), note.as_bytes())?;
-        Ok(Migration::FromRon {
-            revision: loaded.revision,
-        })
+        let mut migrated = Migration::None;
+        if self.revision()? == 0 {
+            let loaded = FileStore::open(&self.dir).load()?;
+            super::check_revision(loaded.revision, &ron)?;
+            let revision = loaded.revision.max(1);
+            let changes = ChangeSet::between(&Snapshot::default(), &loaded.snapshot)?;
+            match self.write(
+                Some(0),
+                Some(revision),
+                &changes,
+                &format!("migrated from store.ron (revision {})", loaded.revision),
+            ) {
+                Ok(_) => {
+                    migrated = Migration::FromRon {
+                        revision: loaded.revision,
+                    }
+                }
+                // Another process migrated it meanwhile.
+                Err(StoreError::Stale { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if std::fs::symlink_metadata(&note).is_err() {
+            let text = format!(
+                "This store moved to {DB_FILE} (SQLite) at Unix time {}: ipsedit reads and \
+                 writes only {DB_FILE} here now.\n{RON_FILE} and history/ are the RON store it \
+                 came from, left untouched; a {RON_FILE} changed after this is reported, never \
+                 read.\nA RON copy of the current state: ipsedit --store DIR export ron > \
+                 store.ron\n",
+                unix_now()
+            );
+            match super::atomic::create_private(&note, text.as_bytes()) {
+                Err(StoreError::Io { source, .. })
+                    if source.kind() == std::io::ErrorKind::AlreadyExists => {}
+                other => other?,
+            }
+        }
+        Ok(migrated)
+    }
+
+    /// The current revision (0 for no database, or one never saved), without loading.
+    pub fn revision(&self) -> Result<Revision, StoreError> {
+        let Some(conn) = self.connect(false)? else {
+            return Ok(0);
+        };
+        if !has_schema(&conn).map_err(|e| self.err(e))? {
+            return Ok(0);
+        }
+        self.current_revision(&conn)
     }
 
     /// A warning when `store.ron` was changed after the store moved to the database (an
