@@ -55,10 +55,13 @@ fn text_input(data: &[u8]) {
     }
 }
 
+/// One fuzz target's harness.
+type Harness = fn(&[u8]);
+
 #[test]
 fn corpus_and_regressions_replay_without_a_panic() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
-    let targets: [(&str, fn(&[u8])); 5] = [
+    let targets: [(&str, Harness); 5] = [
         ("ipseccmd_line", ipseccmd_line),
         ("netsh_script", netsh_script),
         ("packet_syntax", packet_syntax),
