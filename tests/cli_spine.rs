@@ -479,11 +479,28 @@ fn assign_and_unassign_by_name() {
     assert_eq!(show_json(dir.path())["assigned"], Value::Null);
 }
 
+/// A RON store (as ipsedit wrote before the database) with one revision per command.
+fn ron_store(dir: &std::path::Path, commands: &[&[&str]]) {
+    use ipsedit::core::store::{FileStore, SqliteStore, Store};
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let ron = FileStore::open(dir);
+    for (i, c) in commands.iter().enumerate() {
+        ipsedit(scratch.path(), c).ok();
+        let snap = SqliteStore::open(scratch.path())
+            .load()
+            .expect("load")
+            .snapshot;
+        ron.save(i as u64, &snap, &c.join(" ")).expect("save");
+    }
+}
+
 #[test]
 fn a_damaged_store_is_named_and_never_overwritten() {
     let dir = tempfile::tempdir().unwrap();
-    ipsedit(dir.path(), INBOUND).ok();
-    ipsedit(dir.path(), &["config", "set", "os", "winxp-sp1"]).ok();
+    ron_store(
+        dir.path(),
+        &[INBOUND, &["config", "set", "os", "winxp-sp1"]],
+    );
     let file = dir.path().join("store.ron");
     let text = std::fs::read_to_string(&file).unwrap();
     std::fs::write(&file, &text[..text.len() / 2]).unwrap();
@@ -546,7 +563,7 @@ fn show_format_ipseccmd_lists_exemptions_then_filters_in_table_order() {
 #[test]
 fn an_out_of_range_prefix_in_a_hand_edited_store_is_refused_with_its_line() {
     let dir = tempfile::tempdir().unwrap();
-    ipsedit(dir.path(), &["config", "set", "me", "10.10.1.2/24"]).ok();
+    ron_store(dir.path(), &[&["config", "set", "me", "10.10.1.2/24"]]);
     let file = dir.path().join("store.ron");
     let text = std::fs::read_to_string(&file).unwrap();
     let line = text.lines().position(|l| l.contains("prefix: 24")).unwrap() + 1;

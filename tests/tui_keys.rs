@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 use ipsedit::core::model::Snapshot;
-use ipsedit::core::store::{Loaded, Revision, RevisionInfo, Store, StoreError};
+use ipsedit::core::store::{ChangeSet, Loaded, Revision, RevisionInfo, Store, StoreError, Version};
 use ipsedit::tui::action::Action;
 use ipsedit::tui::app::{App, Confirm, Mode, View};
 use ipsedit::tui::keymap::script;
@@ -39,6 +39,10 @@ impl Store for SharedStore {
         }
         *st = (s.clone(), st.1 + 1);
         Ok(st.1)
+    }
+    fn apply(&self, base: &Version, c: &ChangeSet, s: &str) -> Result<Revision, StoreError> {
+        let next = c.apply_to(&self.state.borrow().0)?;
+        self.save(base.revision().unwrap_or(0), &next, s)
     }
     fn history(&self) -> Result<Vec<RevisionInfo>, StoreError> {
         Ok(Vec::new())

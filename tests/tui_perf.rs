@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 use ipsedit::core::model::{Address, Filter, FilterList, Protocol, Rule};
-use ipsedit::core::store::{Loaded, Revision, RevisionInfo, Store, StoreError};
+use ipsedit::core::store::{ChangeSet, Loaded, Revision, RevisionInfo, Store, StoreError, Version};
 use ipsedit::tui::action::Action;
 use ipsedit::tui::app::App;
 use ipsedit::tui::keymap::script;
@@ -39,12 +39,7 @@ impl Store for NoStore {
     fn load(&self) -> Result<Loaded, StoreError> {
         Err(StoreError::NoSuchRevision(0))
     }
-    fn save(
-        &self,
-        _: Revision,
-        _: &ipsedit::core::model::Snapshot,
-        _: &str,
-    ) -> Result<Revision, StoreError> {
+    fn apply(&self, _: &Version, _: &ChangeSet, _: &str) -> Result<Revision, StoreError> {
         Err(StoreError::NoSuchRevision(0))
     }
     fn history(&self) -> Result<Vec<RevisionInfo>, StoreError> {

@@ -10,6 +10,23 @@ pub struct AssignArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct HistoryArgs {
+    #[command(subcommand)]
+    pub action: Option<HistoryAction>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum HistoryAction {
+    /// Drop all but the newest N revisions (the current one counts); every revision is
+    /// kept until you prune.
+    Prune {
+        /// How many revisions to keep (at least 1).
+        #[arg(long, value_name = "N")]
+        keep: usize,
+    },
+}
+
+#[derive(Debug, clap::Args)]
 pub struct RestoreArgs {
     /// The revision to bring back (see `ipsedit history`).
     pub revision: u64,
@@ -61,19 +78,37 @@ pub fn restart_agent(ctx: &Ctx) -> Result<(), CliError> {
     })
 }
 
-pub fn history(ctx: &Ctx) -> Result<(), CliError> {
+pub fn history(ctx: &Ctx, a: HistoryArgs) -> Result<(), CliError> {
+    if let Some(HistoryAction::Prune { keep }) = a.action {
+        if keep == 0 {
+            return Err(CliError::Invalid(
+                "history prune --keep 0: the current revision is always kept; give 1 or more"
+                    .into(),
+            ));
+        }
+        if ctx.dry_run {
+            outln!("dry run: would keep the newest {keep} revisions; nothing was written");
+            return Ok(());
+        }
+        let n = ctx.store.prune(keep)?;
+        outln!(
+            "dropped {n} revision{} from the history; the newest {keep} are kept",
+            if n == 1 { "" } else { "s" }
+        );
+        return Ok(());
+    }
     let revs = ctx.store.history()?;
     if revs.is_empty() {
-        println!(
+        outln!(
             "no revisions yet: the store {} has never been saved",
             ctx.store.describe()
         );
         return Ok(());
     }
-    println!("{:>5}  {:<20}  summary", "rev", "saved (UTC)");
+    outln!("{:>5}  {:<20}  summary", "rev", "saved (UTC)");
     for r in revs {
         let mark = if r.current { "*" } else { " " };
-        println!(
+        outln!(
             "{:>4}{mark}  {:<20}  {}",
             r.revision,
             format_utc(r.saved_at),
@@ -91,19 +126,19 @@ pub fn restore(ctx: &Ctx, a: RestoreArgs) -> Result<(), CliError> {
         other => other.into(),
     })?;
     if ctx.dry_run {
-        println!(
+        outln!(
             "dry run: would restore revision {} ({}) as a new revision",
             a.revision,
             old.counts()
         );
-        println!("dry run: nothing was written");
+        outln!("dry run: nothing was written");
         return Ok(());
     }
     // The store's own restore also works when the current file is unreadable (it keeps
     // the broken file aside), which is exactly when an admin needs it.
     let rev = ctx.store.restore(a.revision)?;
-    println!("restored revision {}: {}", a.revision, old.counts());
-    println!("saved revision {rev}");
+    outln!("restored revision {}: {}", a.revision, old.counts());
+    outln!("saved revision {rev}");
     Ok(())
 }
 

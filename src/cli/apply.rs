@@ -78,7 +78,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
     let ns = checked_netns(args.netns.as_deref())?;
     let dry = ctx.dry_run || !is_root();
     if dry && !ctx.dry_run {
-        println!("dry run (not root): this is what `apply` would load; run as root to load it");
+        outln!("dry run (not root): this is what `apply` would load; run as root to load it");
     }
     apply_table(&table, |n| n, args.backend, ns, &record_dir(), dry)
 }
@@ -134,7 +134,7 @@ pub fn apply_table(
         Backend::Nft => {
             let text = nft::ruleset(&rules);
             if dry {
-                print!("{text}");
+                out!("{text}");
                 return Ok(());
             }
             load_nft(&text, ns, dir)
@@ -146,7 +146,7 @@ pub fn apply_table(
                     .map(|r| r.xfrm)
                     .unwrap_or_default();
                 for l in xfrm::install_plan(&old, &new) {
-                    println!("ip {l}");
+                    outln!("ip {l}");
                 }
                 return Ok(());
             }
@@ -198,7 +198,7 @@ pub fn load_xfrm(new: &[xfrm::Policy], ns: Option<&str>, dir: &Path) -> Result<(
 pub fn remove(backend: Backend, ns: Option<&str>, dir: &Path, dry: bool) -> Result<(), CliError> {
     let path = record_path(dir, backend, ns);
     let Some(record) = read_record(&path)? else {
-        println!(
+        outln!(
             "nothing to remove: no record of an ipsedit {} install ({})",
             backend.word(),
             path.display()
@@ -214,14 +214,14 @@ pub fn remove(backend: Backend, ns: Option<&str>, dir: &Path, dry: bool) -> Resu
         ),
     };
     if dry {
-        println!("dry run: would run `{program} {}` with:", args.join(" "));
-        print!("{input}");
+        outln!("dry run: would run `{program} {}` with:", args.join(" "));
+        out!("{input}");
         return Ok(());
     }
     tool(ns, program, &args, &input)?;
     fs::remove_file(&path)
         .map_err(|e| CliError::Failed(format!("{}: cannot remove: {e}", path.display())))?;
-    println!("removed the ipsedit {} install", backend.word());
+    outln!("removed the ipsedit {} install", backend.word());
     Ok(())
 }
 

@@ -30,18 +30,20 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
             if items.is_empty() {
                 continue;
             }
-            println!("{title}:");
+            outln!("{title}:");
             for i in items {
-                println!("  {} {}: {}", i.code, i.path, i.message);
-                println!("       hint: {}", i.hint);
+                outln!("  {} {}: {}", i.code, i.path, i.message);
+                outln!("       hint: {}", i.hint);
             }
         }
         for o in &report.omitted {
-            println!("  ... and {} more {}", o.count, o.code);
+            outln!("  ... and {} more {}", o.count, o.code);
         }
-        println!(
+        outln!(
             "{} errors, {} warnings, {} findings",
-            report.errors, report.warnings, report.findings
+            report.errors,
+            report.warnings,
+            report.findings
         );
     }
     if report.has_errors() {

@@ -38,9 +38,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
         ConfigCommand::Show { json } => {
             let snap = ctx.snapshot()?;
             if json {
-                println!("{}", to_json(&snap.host));
+                super::output::stdout_json(&format!("{}\n", to_json(&snap.host)));
             } else {
-                print!("{}", render(&snap.host));
+                out!("{}", render(&snap.host));
             }
             Ok(())
         }

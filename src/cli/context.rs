@@ -62,6 +62,6 @@ impl ContextArgs {
 pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| CliError::Failed(format!("cannot write JSON: {e}")))?;
-    println!("{text}");
+    super::output::stdout_json(&format!("{text}\n"));
     Ok(())
 }

@@ -41,9 +41,9 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
     if args.json {
         return print_json(&e);
     }
-    println!("{}", e.summary);
+    outln!("{}", e.summary);
     if let Some(w) = e.weight {
-        println!("  weight {w}, direction {}", e.direction.word());
+        outln!("  weight {w}, direction {}", e.direction.word());
     }
     if let (Some(o), Some(why)) = (e.outcome, &e.outcome_why) {
         let word = match o {
@@ -51,7 +51,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
             Outcome::Secured => "secured",
             Outcome::Dropped => "dropped",
         };
-        println!("  outcome: {word} ({why})");
+        outln!("  outcome: {word} ({why})");
     }
     for t in &e.trail {
         let tag = match t.result {
@@ -59,10 +59,10 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
             TrailResult::Lost => "lost",
             TrailResult::NotReached => "not reached",
         };
-        println!("  row {:>4} {:<9} {tag}: {}", t.row, t.action.word(), t.why);
+        outln!("  row {:>4} {:<9} {tag}: {}", t.row, t.action.word(), t.why);
     }
     if let Some(f) = &e.fix {
-        println!("fix: {f}");
+        outln!("fix: {f}");
     }
     Ok(())
 }

@@ -15,6 +15,9 @@ pub enum Format {
     Ipseccmd,
     /// A regedit file of Windows' local store (`reg import` takes it): UTF-16LE, CRLF.
     Reg,
+    /// The store's RON format (what `--from DIR` and older ipsedit read): the whole
+    /// store, exactly, pre-shared keys included.
+    Ron,
 }
 
 #[derive(Debug, clap::Args)]
@@ -31,7 +34,8 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
-    let snap = ctx.snapshot()?;
+    let loaded = ctx.load()?;
+    let snap = loaded.snapshot;
     if a.format == Format::Reg {
         let policy = match &a.policy {
             None => None,
@@ -47,7 +51,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
             ),
         };
         for w in super::reg::export(&snap, policy, a.output.as_deref())? {
-            eprintln!("ipsedit: export: warning: {w}");
+            errln!("ipsedit: export: warning: {w}");
         }
         return Ok(());
     }
@@ -57,6 +61,16 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
         ));
     }
     let (script, warnings) = match a.format {
+        Format::Ron => {
+            if a.policy.is_some() {
+                return Err(CliError::Invalid(
+                    "export ron writes the whole store: drop --policy".into(),
+                ));
+            }
+            let text = crate::core::store::export_ron(&snap, loaded.revision)
+                .map_err(|e| CliError::Failed(e.to_string()))?;
+            (text, Vec::new())
+        }
         Format::Netsh => {
             let e = netsh::export_script(&snap, a.policy.as_deref()).map_err(|e| match e {
                 netsh::ExportError::NoSuchPolicy(n) => CliError::Invalid(format!(
@@ -79,9 +93,26 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
             (e.script, e.lost)
         }
     };
-    print!("{script}");
+    super::output::stdout_script(&script);
+    if holds_secrets(&snap) {
+        errln!(
+            "ipsedit: export: this output holds pre-shared keys in clear text (it must recreate \
+             the store exactly): keep the file private, e.g. `umask 077` before redirecting"
+        );
+    }
     for w in warnings {
-        eprintln!("ipsedit: export: {w}");
+        errln!("ipsedit: export: {w}");
     }
     Ok(())
+}
+
+/// True when any rule or dynamic rule authenticates with a pre-shared key.
+fn holds_secrets(snap: &crate::core::model::Snapshot) -> bool {
+    use crate::core::model::AuthMethod;
+    let psk = |a: &[AuthMethod]| a.iter().any(|m| matches!(m, AuthMethod::Preshared { .. }));
+    snap.policies
+        .iter()
+        .flat_map(|p| &p.rules)
+        .any(|r| psk(&r.authentication))
+        || snap.dynamic.iter().any(|d| psk(&d.authentication))
 }

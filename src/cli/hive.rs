@@ -48,14 +48,14 @@ pub fn load(path: &Path, store: Option<&str>) -> Result<Snapshot, CliError> {
             }
         )));
     }
-    eprintln!(
+    errln!(
         "ipsedit: {name}: IPsec stores in this hive: {}; opened {} ({})",
         list.join(", "),
         chosen.word(),
         chosen.location()
     );
     if let Some((dn, pname)) = &hive.gpt_policy {
-        eprintln!(
+        errln!(
             "ipsedit: {name}: Group Policy assigns {} ({})",
             terminal_safe(pname),
             terminal_safe(dn)

@@ -45,6 +45,7 @@ pub fn run(ctx: &Ctx, tool: &str, a: Args) -> Result<(), CliError> {
         }
         return apply_file(ctx, dry_run, tool, Path::new(path));
     }
+    super::refuse_unsafe_args(tool, &args)?;
     let summary = format!("{tool} {}", quote_args(&args));
     ctx.modify_as(&summary, dry_run, |snap| {
         apply_line(snap, tool, &args, None)
@@ -114,47 +115,19 @@ pub fn apply_script(
     Ok(out)
 }
 
-/// Reads a script: UTF-8 (with or without BOM) or UTF-16LE with BOM, as Notepad saves.
+/// Reads a script through the core's bounded reader (size limit, 1 MiB lines, regular
+/// files or `-` only; UTF-8 with or without BOM, UTF-16 with BOM as Notepad saves), and
+/// refuses control characters and bidi overrides with the line and column: names typed
+/// in a script are text.
 pub fn read_script(path: &Path) -> Result<String, CliError> {
-    const MAX: u64 = 16 * 1024 * 1024;
-    let meta = std::fs::metadata(path)
-        .map_err(|e| CliError::Invalid(format!("{}: cannot read: {e}", path.display())))?;
-    if meta.len() > MAX {
-        return Err(CliError::Invalid(format!(
-            "{}: {} bytes is too large for a command script (limit 16 MiB)",
-            path.display(),
-            meta.len()
-        )));
-    }
-    let bytes = std::fs::read(path)
-        .map_err(|e| CliError::Invalid(format!("{}: cannot read: {e}", path.display())))?;
-    decode_text(&bytes).map_err(|m| CliError::Invalid(format!("{}: {m}", path.display())))
+    let text = crate::core::input::read_text(path).map_err(|e| CliError::Invalid(e.to_string()))?;
+    super::refuse_unsafe_script(path, &text)?;
+    Ok(text)
 }
 
 /// UTF-8 (BOM optional) or UTF-16LE/BE with BOM; CRLF is left to `lines()`.
 pub fn decode_text(bytes: &[u8]) -> Result<String, String> {
-    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
-        return utf16(rest, u16::from_le_bytes);
-    }
-    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
-        return utf16(rest, u16::from_be_bytes);
-    }
-    let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
-    String::from_utf8(body.to_vec()).map_err(|e| {
-        format!(
-            "not UTF-8 text (invalid byte at offset {}): save the file as UTF-8 or as \
-             Unicode (UTF-16) with a byte-order mark",
-            e.utf8_error().valid_up_to()
-        )
-    })
-}
-
-fn utf16(body: &[u8], word: fn([u8; 2]) -> u16) -> Result<String, String> {
-    if !body.len().is_multiple_of(2) {
-        return Err("UTF-16 text with an odd number of bytes: the file is truncated".into());
-    }
-    let units: Vec<u16> = body.chunks_exact(2).map(|c| word([c[0], c[1]])).collect();
-    String::from_utf16(&units).map_err(|_| "invalid UTF-16 text".to_string())
+    crate::core::input::decode_text(bytes).map_err(|(_, _, m)| m)
 }
 
 fn quote_args(args: &[String]) -> String {

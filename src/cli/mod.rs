@@ -8,7 +8,28 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::core::model::Snapshot;
-use crate::core::store::{FileStore, Loaded, MemoryStore, Store, StoreError};
+use crate::core::store::{Loaded, MemoryStore, Migration, SqliteStore, Store, StoreError};
+
+/// `outln!` for the CLI: escaped, quiet on a closed pipe (see `output`).
+macro_rules! outln {
+    () => { $crate::cli::output::stdout("\n") };
+    ($($arg:tt)*) => { $crate::cli::output::stdout(&format!("{}\n", format_args!($($arg)*))) };
+}
+
+/// `out!` for the CLI: escaped, quiet on a closed pipe.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cli::output::stdout(&format!($($arg)*)) };
+}
+
+/// `errln!` for the CLI: escaped.
+macro_rules! errln {
+    ($($arg:tt)*) => { $crate::cli::output::stderr(&format!("{}\n", format_args!($($arg)*))) };
+}
+
+/// `err!` for the CLI: escaped.
+macro_rules! err {
+    ($($arg:tt)*) => { $crate::cli::output::stderr(&format!($($arg)*)) };
+}
 
 pub mod admin;
 #[cfg(target_os = "linux")]
@@ -24,6 +45,7 @@ pub mod ipseccmd;
 pub mod lab;
 pub mod netdiag;
 pub mod netsh;
+pub mod output;
 pub mod reach;
 pub mod reg;
 pub mod script;
@@ -57,6 +79,9 @@ pub struct Cli {
     /// default), domain-cache (the cached Group Policy one) or persistent.
     #[arg(long, global = true, value_name = "local|domain-cache|persistent")]
     pub hive_store: Option<String>,
+    /// The largest input (script, registry file, RON, stdin) read, in bytes; default 64 MiB.
+    #[arg(long, global = true, value_name = "BYTES")]
+    pub max_input_size: Option<u64>,
     /// TUI colour theme (default, light, high-contrast, monochrome or a themes/*.ron file).
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
@@ -80,8 +105,8 @@ pub enum Command {
     Assign(admin::AssignArgs),
     /// Unassign the assigned policy.
     Unassign,
-    /// List the stored revisions.
-    History,
+    /// List the stored revisions (`history prune --keep N` drops older ones).
+    History(admin::HistoryArgs),
     /// Bring back an old revision as a new one.
     Restore(admin::RestoreArgs),
     /// Play a policy agent restart: dynamic rules are lost.
@@ -145,7 +170,11 @@ impl CliError {
 impl From<StoreError> for CliError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Malformed { .. } | StoreError::TooLarge { .. } => {
+            StoreError::Malformed { .. }
+            | StoreError::TooLarge { .. }
+            | StoreError::Decode { .. }
+            | StoreError::Unsupported { .. }
+            | StoreError::Corrupt { .. } => {
                 CliError::Invalid(format!("{e}\n  the store was not changed"))
             }
             StoreError::Stale { expected, found } => CliError::Failed(format!(
@@ -192,31 +221,31 @@ impl Ctx {
         let changes = edit(&mut next)?;
         if next == loaded.snapshot {
             for c in &changes {
-                println!("{c}");
+                outln!("{c}");
             }
-            println!("nothing changed");
+            outln!("nothing changed");
             return Ok(());
         }
         if dry_run {
-            println!("dry run: would change ({})", self.store.describe());
+            outln!("dry run: would change ({})", self.store.describe());
             for c in &changes {
-                println!("  {c}");
+                outln!("  {c}");
             }
-            println!("dry run: nothing was written");
+            outln!("dry run: nothing was written");
             return Ok(());
         }
-        let rev = self.store.save(loaded.revision, &next, summary)?;
+        let rev = self.store.save_edit(&loaded, &next, summary)?;
         for c in &changes {
-            println!("{c}");
+            outln!("{c}");
         }
         if self.store.is_scratch() {
-            println!(
+            outln!(
                 "changed the scratch copy of {} only (revision {rev}); nothing was written: \
                  add --store DIR to keep it",
                 self.store.describe()
             );
         } else {
-            println!("saved revision {rev}");
+            outln!("saved revision {rev}");
         }
         Ok(())
     }
@@ -240,6 +269,9 @@ pub fn default_store_dir() -> PathBuf {
 
 /// Runs the parsed command line; `tui` opens the terminal UI.
 pub fn run(cli: Cli, tui: impl FnOnce(Ctx, Option<String>) -> Result<(), CliError>) -> ExitCode {
+    if let Some(limit) = cli.max_input_size {
+        crate::core::input::set_max_input_size(limit);
+    }
     let ctx = match open_store(&cli) {
         Ok(store) => Ctx {
             store,
@@ -254,7 +286,7 @@ pub fn run(cli: Cli, tui: impl FnOnce(Ctx, Option<String>) -> Result<(), CliErro
         Some(Command::Ipsecpol(a)) => ipseccmd::run(&ctx, "ipsecpol", a),
         Some(Command::Assign(a)) => admin::assign(&ctx, a),
         Some(Command::Unassign) => admin::unassign(&ctx),
-        Some(Command::History) => admin::history(&ctx),
+        Some(Command::History(a)) => admin::history(&ctx, a),
         Some(Command::Restore(a)) => admin::restore(&ctx, a),
         Some(Command::RestartAgent) => admin::restart_agent(&ctx),
         Some(Command::Config(a)) => config::run(&ctx, a),
@@ -280,9 +312,38 @@ pub fn run(cli: Cli, tui: impl FnOnce(Ctx, Option<String>) -> Result<(), CliErro
     }
 }
 
+/// Refuses a script whose text holds a control character or a bidi override (outside
+/// tabs and line ends): exit 2 with `file:line:column`.
+pub fn refuse_unsafe_script(path: &std::path::Path, text: &str) -> Result<(), CliError> {
+    use crate::core::text::{describe_unsafe, find_unsafe_in_script};
+    match find_unsafe_in_script(text) {
+        None => Ok(()),
+        Some((line, column, c)) => Err(CliError::Invalid(format!(
+            "{}:{line}:{column}: {} is not allowed in a script (names and descriptions are \
+             text): remove it",
+            crate::core::text::terminal_safe(&path.display().to_string()),
+            describe_unsafe(c)
+        ))),
+    }
+}
+
+/// Refuses a command-line argument holding a control character or a bidi override: exit 2
+/// naming the argument (1-based, after the subcommand) and the column.
+pub fn refuse_unsafe_args(tool: &str, args: &[String]) -> Result<(), CliError> {
+    for (i, a) in args.iter().enumerate() {
+        if let Err(m) = crate::core::text::check_name(a) {
+            return Err(CliError::Invalid(format!(
+                "{tool}: argument {}, {m}",
+                i + 1
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn fail(e: CliError) -> ExitCode {
     match &e {
-        CliError::Invalid(m) | CliError::Failed(m) => eprintln!("ipsedit: {m}"),
+        CliError::Invalid(m) | CliError::Failed(m) => errln!("ipsedit: {m}"),
         CliError::Silent => {}
     }
     ExitCode::from(e.exit_code())
@@ -295,7 +356,18 @@ fn fail(e: CliError) -> ExitCode {
 fn open_store(cli: &Cli) -> Result<Box<dyn Store>, CliError> {
     let Some(from) = &cli.from else {
         let dir = cli.store.clone().unwrap_or_else(default_store_dir);
-        return Ok(Box::new(FileStore::open(dir)));
+        let repairing = matches!(cli.command, Some(Command::History(_) | Command::Restore(_)));
+        return match open_local(dir.clone(), cli.dry_run) {
+            Ok(store) => Ok(Box::new(store)),
+            // A damaged RON store cannot be migrated: `history` and `restore`, which its
+            // error recommends, work on it as it is; the next command migrates it.
+            Err(CliError::Invalid(_))
+                if repairing && SqliteStore::open(&dir).revision().is_ok_and(|r| r == 0) =>
+            {
+                Ok(Box::new(crate::core::store::FileStore::open(dir)))
+            }
+            Err(e) => Err(e),
+        };
     };
     let snapshot = match reg::load_from(from, cli.hive_store.as_deref())? {
         Some(s) => s,
@@ -308,10 +380,10 @@ fn open_store(cli: &Cli) -> Result<Box<dyn Store>, CliError> {
             snapshot,
         ))),
         Some(dir) => {
-            let store = FileStore::open(dir);
+            let store = open_local(dir, cli.dry_run)?;
             let loaded = store.load()?;
             if cli.dry_run {
-                eprintln!(
+                errln!(
                     "dry run: would save {} into {}",
                     from.display(),
                     store.describe()
@@ -327,7 +399,7 @@ fn open_store(cli: &Cli) -> Result<Box<dyn Store>, CliError> {
                     &snapshot,
                     &format!("loaded from {}", from.display()),
                 )?;
-                eprintln!(
+                errln!(
                     "saved {} into {} as revision {rev}",
                     from.display(),
                     store.describe()
@@ -336,6 +408,25 @@ fn open_store(cli: &Cli) -> Result<Box<dyn Store>, CliError> {
             Ok(Box::new(store))
         }
     }
+}
+
+/// The local store at `dir`: a RON store found there is migrated into the database once
+/// (not on a dry run, which reads the RON store as it is), saying so on stderr; a
+/// `store.ron` changed after the migration is reported.
+fn open_local(dir: PathBuf, dry_run: bool) -> Result<SqliteStore, CliError> {
+    let store = SqliteStore::open(&dir);
+    if !dry_run && let Migration::FromRon { revision } = store.migrate_if_needed()? {
+        errln!(
+            "ipsedit: migrated the RON store in {} (revision {revision}) into {}; store.ron \
+             and history/ are left untouched and no longer read",
+            dir.display(),
+            store.db_path().display()
+        );
+    }
+    if let Some(w) = store.stale_ron_warning() {
+        errln!("ipsedit: warning: {w}");
+    }
+    Ok(store)
 }
 
 #[cfg(test)]

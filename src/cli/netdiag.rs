@@ -28,11 +28,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
         })
     });
     if uses_me && host.interfaces.is_empty() {
-        eprintln!(
+        errln!(
             "ipsedit: warning: the host has no addresses, so filters on 'me' expand to nothing: \
              set them with `ipsedit config set me 192.168.1.1/24` or pass --me"
         );
     }
-    print!("{}", netdiag::report(&snap, &host));
+    out!("{}", netdiag::report(&snap, &host));
     Ok(())
 }

@@ -46,7 +46,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
     let dry_run = take_flag(&mut args, &["--dry-run"]) || ctx.dry_run;
     let keep_going = take_flag(&mut args, &["--continue-on-error", "-continue-on-error"]);
     if matches!(args.as_slice(), [h] if ["-h", "--help", "help", "/?", "?"].contains(&h.as_str())) {
-        print!("{USAGE}");
+        out!("{USAGE}");
         return Ok(());
     }
     if args.is_empty() {
@@ -89,6 +89,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
             mode,
         );
     }
+    super::refuse_unsafe_args("netsh", &args)?;
     let line = netsh::join_args(&args);
     let summary = format!("netsh {line}");
     apply(ctx, dry_run, &summary, "netsh", &line, Mode::Transaction)
@@ -163,7 +164,7 @@ fn apply(
     if failed.is_empty() {
         return Ok(());
     }
-    eprint!("{}", render_errors(source, text, &failed));
+    err!("{}", render_errors(source, text, &failed));
     Err(CliError::Failed(format!(
         "{} line{} failed and {} not applied; every other line was applied",
         failed.len(),
@@ -215,9 +216,15 @@ pub fn load_from(path: &Path) -> Result<Snapshot, CliError> {
         None
     };
     if let Some(dir) = dir {
+        // A database is read as it is; a RON store (the samples) is read without being
+        // migrated: --from never writes.
+        if path.is_dir() && dir.join(crate::core::store::DB_FILE).exists() {
+            return Ok(crate::core::store::SqliteStore::open(dir).load()?.snapshot);
+        }
         if !dir.join("store.ron").is_file() {
             return Err(CliError::Invalid(format!(
-                "{}: a directory given to --from must be an ipsedit store (with a store.ron)",
+                "{}: a directory given to --from must be an ipsedit store (with a store.db or a \
+                 store.ron)",
                 path.display()
             )));
         }

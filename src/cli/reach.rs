@@ -26,11 +26,11 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
         return print_json(&serde_json::json!({ "space": args.space, "items": items }));
     }
     if items.is_empty() {
-        println!("nothing in {} gets through", args.space);
+        outln!("nothing in {} gets through", args.space);
     }
     for i in &items {
         let row = i.row.map_or("-".to_string(), |r| r.to_string());
-        println!(
+        outln!(
             "row {row:>4} {:<9} {}  e.g. {}",
             i.action.word(),
             i.why,

@@ -75,7 +75,7 @@ fn read_or_fail(
 
 pub fn print_notes(path: &Path, notes: &[String]) {
     for n in notes {
-        eprintln!(
+        errln!(
             "ipsedit: note: {}: {}",
             terminal_safe(&path.display().to_string()),
             terminal_safe(n)

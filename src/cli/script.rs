@@ -141,7 +141,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
     let mut next = loaded.snapshot.clone();
     let out = batch::run(&mut next, &name, &bytes, &opts, &folder);
     if a.json {
-        println!("{}", json(&out));
+        crate::cli::output::stdout_json(&format!("{}\n", json(&out)));
     } else {
         print_text(&out);
     }
@@ -151,7 +151,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
     if next != loaded.snapshot {
         if ctx.dry_run {
             if !a.json {
-                println!("dry run: nothing was written ({})", ctx.store.describe());
+                outln!("dry run: nothing was written ({})", ctx.store.describe());
             }
         } else {
             let rev = ctx
@@ -159,9 +159,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
                 .save(loaded.revision, &next, &format!("script {name}"))?;
             if !a.json {
                 if ctx.store.is_scratch() {
-                    println!("changed the scratch copy only (revision {rev}): nothing was written");
+                    outln!("changed the scratch copy only (revision {rev}): nothing was written");
                 } else {
-                    println!("saved revision {rev}");
+                    outln!("saved revision {rev}");
                 }
             }
         }
@@ -174,12 +174,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
 
 fn print_text(out: &Outcome) {
     use crate::core::text::terminal_safe;
-    println!(
+    outln!(
         "encoding: {} ({}); another: --encoding LABEL",
         out.encoding, out.encoding_how
     );
     for l in &out.output {
-        println!("{}", terminal_safe(l));
+        outln!("{}", terminal_safe(l));
     }
     for e in &out.entries {
         let mut s = format!("{}:{}: {}: {}", e.file, e.line, e.status.word(), e.command);
@@ -189,12 +189,12 @@ fn print_text(out: &Outcome) {
                 s.push_str(&format!(" (fix: {})", e.hint));
             }
         }
-        println!("{}", terminal_safe(&s));
+        outln!("{}", terminal_safe(&s));
     }
     for w in &out.warnings {
-        println!("warning: {}", terminal_safe(w));
+        outln!("warning: {}", terminal_safe(w));
     }
-    println!(
+    outln!(
         "{} applied, {} failed, {} skipped",
         out.count(Status::Applied),
         out.count(Status::Failed),

@@ -25,11 +25,18 @@ pub struct Args {
     /// active filters in evaluation order, exemptions included and marked.
     #[arg(long, value_name = "tree|ipseccmd", default_value = "tree")]
     pub format: String,
+    /// Print pre-shared keys (masked by default).
+    #[arg(long)]
+    pub show_secrets: bool,
     #[command(flatten)]
     pub context: super::context::ContextArgs,
 }
 
+/// Set once per run from `--show-secrets`: pre-shared keys are masked unless asked for.
+static SHOW_SECRETS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
+    SHOW_SECRETS.store(a.show_secrets, std::sync::atomic::Ordering::Relaxed);
     let snap = ctx.snapshot()?;
     match a.format.to_ascii_lowercase().as_str() {
         "tree" => {}
@@ -40,7 +47,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
             }
             let (policy, host) = context.resolve(&snap)?;
             let table = EffectiveTable::build(&snap, policy, &host);
-            print!("{}", show_filters(&table));
+            out!("{}", show_filters(&table));
             return Ok(());
         }
         other => {
@@ -59,9 +66,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
         None => snap.policies.iter().collect(),
     };
     if a.json {
-        println!("{:#}", to_json(&snap, &policies));
+        super::output::stdout_json(&format!("{:#}\n", to_json(&snap, &policies)));
     } else {
-        print!("{}", render(&snap, &policies, a.name.is_none()));
+        out!("{}", render(&snap, &policies, a.name.is_none()));
     }
     Ok(())
 }
@@ -226,7 +233,12 @@ fn auth_word(a: &AuthMethod) -> String {
     match a {
         AuthMethod::Kerberos => "kerberos".into(),
         AuthMethod::Certificate { root_ca } => format!("certificate: {root_ca}"),
-        AuthMethod::Preshared { .. } => "preshared key".into(),
+        AuthMethod::Preshared { key }
+            if SHOW_SECRETS.load(std::sync::atomic::Ordering::Relaxed) =>
+        {
+            format!("preshared key: {key}")
+        }
+        AuthMethod::Preshared { .. } => "preshared key (hidden: --show-secrets)".into(),
     }
 }
 

@@ -20,7 +20,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
     if args.json {
         return print_json(&table);
     }
-    print!("{}", render(&table));
+    out!("{}", render(&table));
     Ok(())
 }
 

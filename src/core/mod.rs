@@ -2,6 +2,7 @@
 
 pub mod enforce;
 pub mod engine;
+pub mod input;
 pub mod interchange;
 pub mod model;
 pub mod store;

@@ -96,9 +96,9 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
     let mut story: Vec<(String, bool)> = Vec::new();
     for backend in &backends {
         for run in &runs {
-            println!("== {} on {}", run.title, backend.word());
+            outln!("== {} on {}", run.title, backend.word());
             for l in run.map.lines() {
-                println!("   map {l}");
+                outln!("   map {l}");
             }
             load(run, *backend, dir)?;
             for p in &run.probes {
@@ -116,7 +116,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
                         observed.delivered,
                     ));
                 }
-                println!(
+                outln!(
                     "{} {:<4} {:<3} {}{}  [lab {}]: kernel {} ({}); explain {}{}",
                     if ok { "pass" } else { "FAIL" },
                     backend.word(),
@@ -145,7 +145,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
         apply::remove(*backend, Some(net::HOST_NS), dir, false)?;
         let left = leftover(*backend)?;
         tally(left.is_empty());
-        println!(
+        outln!(
             "{} {:<4} unapply: {}",
             if left.is_empty() { "pass" } else { "FAIL" },
             backend.word(),
@@ -161,7 +161,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
             let expect = title.contains("NoDefaultExempt 0");
             let ok = *through == expect;
             tally(ok);
-            println!(
+            outln!(
                 "{} {title}: the connection from source port 88 {}",
                 if ok { "pass" } else { "FAIL" },
                 if *through {
@@ -172,7 +172,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
             );
         }
     }
-    println!("{passed} passed, {failed} failed");
+    outln!("{passed} passed, {failed} failed");
     if failed > 0 {
         return Err(CliError::Silent);
     }

@@ -6,7 +6,6 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use super::StoreError;
-use super::format::MAX_FILE_BYTES;
 
 pub fn io_error(path: &Path, source: std::io::Error) -> StoreError {
     StoreError::Io {
@@ -38,14 +37,82 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
 }
 
 fn write_synced(tmp: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(tmp)
-        .map_err(|e| io_error(tmp, e))?;
+    // A temporary left by a crash (or planted) is removed, never written through: the new
+    // one is created exclusively, without following links.
+    match fs::symlink_metadata(tmp) {
+        Ok(_) => fs::remove_file(tmp).map_err(|e| io_error(tmp, e))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io_error(tmp, e)),
+    }
+    let mut file = exclusive(tmp).open(tmp).map_err(|e| io_error(tmp, e))?;
     file.write_all(bytes).map_err(|e| io_error(tmp, e))?;
     file.sync_all().map_err(|e| io_error(tmp, e))
+}
+
+/// Options that create a new file, mode 0600, failing if anything (a link included)
+/// already has the name.
+fn exclusive(_path: &Path) -> OpenOptions {
+    let mut o = OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    o
+}
+
+/// Creates `path` with `bytes`, exclusively, 0600, never through a link, and syncs it.
+pub fn create_private(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(StoreError::Link {
+            path: path.to_path_buf(),
+        });
+    }
+    let mut file = exclusive(path).open(path).map_err(|e| io_error(path, e))?;
+    file.write_all(bytes).map_err(|e| io_error(path, e))?;
+    file.sync_all().map_err(|e| io_error(path, e))?;
+    sync_dir(parent(path))
+}
+
+/// Creates the store directory (and missing parents) with mode 0700.
+pub fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
+    let mut b = fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir).map_err(|e| io_error(dir, e))
+}
+
+/// Refuses to write into a directory that other users can write into or that another
+/// user owns (root may write anywhere it owns). Reading needs no such check.
+pub fn check_writable_dir(dir: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let meta = fs::metadata(dir).map_err(|e| io_error(dir, e))?;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        if meta.uid() != me {
+            return Err(StoreError::UnsafeDir {
+                path: dir.to_path_buf(),
+                why: "owned by another user",
+                owner_fix: " after taking it over (`chown`), or use your own --store DIR",
+            });
+        }
+        if meta.mode() & 0o022 != 0 {
+            return Err(StoreError::UnsafeDir {
+                path: dir.to_path_buf(),
+                why: "group- or world-writable",
+                owner_fix: "",
+            });
+        }
+    }
+    let _ = dir;
+    Ok(())
 }
 
 fn parent(path: &Path) -> &Path {
@@ -80,22 +147,23 @@ pub fn sync_dir(dir: &Path) -> Result<(), StoreError> {
 }
 
 /// Reads a store file as text, or `None` when it does not exist. Refuses files over
-/// `MAX_FILE_BYTES` before reading them, and again while reading in case the file grew.
+/// the input size limit (`core::input`, 64 MiB unless `--max-input-size`) before reading them, and again while reading in case the file grew.
 pub fn read_bounded(path: &Path) -> Result<Option<String>, StoreError> {
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io_error(path, e)),
     };
+    let limit = crate::core::input::max_input_size();
     let size = file.metadata().map_err(|e| io_error(path, e))?.len();
-    if size > MAX_FILE_BYTES {
+    if size > limit {
         return Err(too_large(path, size));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    file.take(MAX_FILE_BYTES + 1)
+    file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|e| io_error(path, e))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
+    if bytes.len() as u64 > limit {
         return Err(too_large(path, bytes.len() as u64));
     }
     match String::from_utf8(bytes) {
@@ -123,6 +191,6 @@ fn too_large(path: &Path, size: u64) -> StoreError {
     StoreError::TooLarge {
         path: path.to_path_buf(),
         size,
-        limit: MAX_FILE_BYTES,
+        limit: crate::core::input::max_input_size(),
     }
 }

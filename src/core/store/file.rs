@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 use super::atomic::{io_error, read_bounded, sync_dir, write_atomic};
 use super::format::{self, FORMAT_VERSION, Header};
 use super::lock::WriterLock;
-use super::{HISTORY_KEEP, Loaded, Revision, RevisionInfo, Store, StoreError, one_line, unix_now};
+use super::{
+    ChangeSet, HISTORY_KEEP, Loaded, Revision, RevisionInfo, Store, StoreError, Version,
+    next_revision, one_line, unix_now,
+};
 use crate::core::model::Snapshot;
 
 const CURRENT_FILE: &str = "store.ron";
@@ -115,7 +118,12 @@ impl FileStore {
         // Number past anything in history too: if store.ron was deleted or set aside, a
         // restarted count would overwrite history files of the same number.
         let newest_history = self.history_revisions()?.into_iter().max().unwrap_or(0);
-        let revision = found.max(newest_history) + 1;
+        let culprit = if newest_history > found {
+            self.history_path(newest_history)
+        } else {
+            self.current_path()
+        };
+        let revision = next_revision(found.max(newest_history), &culprit)?;
 
         if let Some((header, _, text)) = &current {
             // Kept verbatim (a hand edit stays as the admin wrote it), and written before
@@ -200,6 +208,25 @@ impl Store for FileStore {
                 revision: 0,
             },
         })
+    }
+
+    fn apply(
+        &self,
+        base: &Version,
+        changes: &ChangeSet,
+        summary: &str,
+    ) -> Result<Revision, StoreError> {
+        let expected = base.revision().unwrap_or(0);
+        let current = self.load()?;
+        if current.revision != expected {
+            return Err(StoreError::Stale {
+                expected,
+                found: current.revision,
+            });
+        }
+        let snapshot = changes.apply_to(&current.snapshot)?;
+        // The commit compares the revision again under the lock.
+        self.commit(Guard::Expect(expected), &snapshot, summary)
     }
 
     fn save(

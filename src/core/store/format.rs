@@ -14,8 +14,8 @@ use crate::core::model::{
 /// The newest envelope format this build reads and the one it writes.
 pub const FORMAT_VERSION: u32 = 1;
 
-/// Files larger than this are refused instead of read: a store of thousands of filters is a
-/// few MiB, so anything this big is not a store (or would exhaust memory while parsing).
+/// The default size limit of a RON store file (the input limit of `core::input`, raised
+/// with `--max-input-size` for a RON export of a very large store).
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// What an envelope says about itself, without the snapshot.

@@ -4,7 +4,10 @@
 use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use super::{HISTORY_KEEP, Loaded, Revision, RevisionInfo, Store, StoreError, one_line, unix_now};
+use super::{
+    ChangeSet, HISTORY_KEEP, Loaded, Revision, RevisionInfo, Store, StoreError, Version,
+    next_revision, one_line, unix_now,
+};
 use crate::core::model::Snapshot;
 
 /// Starts at revision 0 holding the snapshot it was given (0 = "never saved", as for a
@@ -73,18 +76,22 @@ impl Store for MemoryStore {
         })
     }
 
-    fn save(
+    fn apply(
         &self,
-        expected: Revision,
-        snapshot: &Snapshot,
+        base: &Version,
+        changes: &ChangeSet,
         summary: &str,
     ) -> Result<Revision, StoreError> {
         let mut state = self.state();
         let found = state.current.info.revision;
-        if expected != found {
-            return Err(StoreError::Stale { expected, found });
+        if base.revision() != Some(found) {
+            return Err(StoreError::Stale {
+                expected: base.revision().unwrap_or(0),
+                found,
+            });
         }
-        let revision = found + 1;
+        let snapshot = changes.apply_to(&state.current.snapshot)?;
+        let revision = next_revision(found, std::path::Path::new(&self.name))?;
         let mut previous = std::mem::replace(
             &mut state.current,
             Entry {
@@ -94,7 +101,7 @@ impl Store for MemoryStore {
                     summary: one_line(summary),
                     current: true,
                 },
-                snapshot: snapshot.clone(),
+                snapshot,
             },
         );
         previous.info.current = false;
