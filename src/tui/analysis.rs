@@ -126,6 +126,14 @@ pub struct Analysis {
     pub diagnostics: Vec<Diagnostic>,
     /// Set when the engine is not available (it is built in parallel); views say so.
     pub unavailable: Option<String>,
+    /// The preview this analysis was computed with: the header and marks describe the
+    /// analysis on screen, never a preview whose answer has not arrived yet.
+    pub preview: Preview,
+    /// The configured NoDefaultExempt of the host context analysed (stored or previewed).
+    pub configured_exempt: Option<u32>,
+    /// During a preview, the table of the stored host context: `+`/`-` marks compare with
+    /// what is stored, not with the previous preview step.
+    pub stored_table: Option<Vec<TableRow>>,
 }
 
 impl Analysis {
@@ -156,6 +164,13 @@ pub fn analyze(req: &AnalyzeRequest) -> Analysis {
     let table = EffectiveTable::build(&req.snapshot, None, &host);
     let report = engine::check_with_table(&req.snapshot, &table);
     let nde = table.no_default_exempt;
+    let stored_table = (req.preview != Preview::default()).then(|| {
+        EffectiveTable::build(&req.snapshot, None, &req.snapshot.host)
+            .rows
+            .iter()
+            .map(display_row)
+            .collect()
+    });
     Analysis {
         generation: req.generation,
         profile: table.profile,
@@ -184,6 +199,9 @@ pub fn analyze(req: &AnalyzeRequest) -> Analysis {
             })
             .collect(),
         unavailable: None,
+        preview: req.preview,
+        configured_exempt: host.no_default_exempt,
+        stored_table,
     }
 }
 

@@ -142,14 +142,14 @@ pub struct App {
     pub mode: Mode,
     pub message: Option<Message>,
     pub diagnostics_open: bool,
+    /// The pane that had the focus before the diagnostics panel took it.
+    pub focus_before_diagnostics: Focus,
     /// How far the selected diagnostic's message is scrolled (J/K).
     pub detail_scroll: u16,
     pub keymap: Keymap,
     pub theme: Theme,
     pub looks: Looks,
     pub preview: Preview,
-    /// The table before the last preview change, to highlight appearing/vanishing rows.
-    pub preview_before: Option<Vec<super::analysis::TableRow>>,
     pub table_find: String,
     pub lab: Lab,
     /// Latest engine results; `analysis.generation < generation` means a run is pending.
@@ -174,12 +174,12 @@ impl App {
             mode: Mode::Normal,
             message: None,
             diagnostics_open: false,
+            focus_before_diagnostics: Focus::Main,
             detail_scroll: 0,
             keymap: Keymap::default_keymap(),
             theme,
             looks: Looks { unicode: true },
             preview: Preview::default(),
-            preview_before: None,
             table_find: String::new(),
             lab: Lab::default(),
             analysis: Analysis::default(),

@@ -228,7 +228,6 @@ fn start_preview(app: &mut App) -> Vec<Effect> {
     {
         app.preview = Default::default();
     }
-    app.preview_before = Some(app.analysis.table.clone());
     vec![analyze(app)]
 }
 
@@ -241,9 +240,30 @@ pub fn preset(app: &mut App, n: u8) {
 
 pub fn run_packet(app: &mut App) {
     let text = app.lab.text();
-    app.lab.result = Some(analysis::explain(&app.doc.snapshot, &app.preview, &text));
+    app.lab.packet = text.clone();
+    explain_again(app);
     app.lab.ran_at = Some(Instant::now());
     app.lab.scroll = 0;
+}
+
+/// Re-explains the lab's last packet on the current snapshot and preview (called on every
+/// change of either, so the lab never shows an answer about another context). Its row
+/// numbers belong to the analysis of `app.generation`; until that arrives the lab says
+/// it is recomputing.
+pub fn explain_again(app: &mut App) {
+    if app.lab.result.is_none() && app.lab.packet.is_empty() {
+        return;
+    }
+    let text = app.lab.packet.clone();
+    app.lab.result = Some(analysis::explain(&app.doc.snapshot, &app.preview, &text));
+    app.lab.generation = app.generation;
+}
+
+/// Esc in normal mode ends a preview of view 4: back to the stored values.
+pub fn end_preview(app: &mut App) -> Vec<Effect> {
+    app.preview = Default::default();
+    app.info("preview ended: the table shows the stored host context");
+    vec![analyze(app)]
 }
 
 pub fn jump_to_diagnostic(app: &mut App) {

@@ -70,6 +70,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
 /// A fresh engine run over the current snapshot and preview.
 pub fn analyze(app: &mut App) -> Effect {
     app.generation += 1;
+    flows::explain_again(app);
     Effect::Analyze(Box::new(AnalyzeRequest {
         generation: app.generation,
         snapshot: app.doc.snapshot.clone(),
@@ -83,7 +84,12 @@ pub fn edit(
     what: &str,
     f: impl FnOnce(&mut crate::core::model::Snapshot),
 ) -> Vec<Effect> {
+    let host = app.doc.snapshot.host.clone();
     if app.doc.edit(what, f) {
+        if app.doc.snapshot.host != host {
+            // Storing a host value ends the preview: the screen shows what is stored.
+            app.preview = Default::default();
+        }
         cursor::clamp(app);
         vec![analyze(app)]
     } else {
@@ -114,8 +120,6 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         fx.extend(on_key(app, plain));
         return fx;
     }
-    // Vanished/appeared rows are highlighted for one redraw only.
-    app.preview_before = None;
     if !matches!(app.mode, Mode::Confirm(_)) && app.message.as_ref().is_some_and(|m| !m.error) {
         app.message = None;
     }
@@ -125,6 +129,9 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 && m.error
             {
                 app.message = None;
+            }
+            if key.code == KeyCode::Esc && app.keymap.lookup(app.view, &key).is_none() {
+                return escape(app);
             }
             match app.keymap.lookup(app.view, &key) {
                 Some(cmd) => run(app, cmd),
@@ -194,6 +201,31 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             }
         },
         Mode::Confirm(c) => confirm(app, c, key),
+    }
+}
+
+/// Esc in normal mode backs out of the innermost thing open: the diagnostics panel, then
+/// a preview, then the `/` filter of the table.
+fn escape(app: &mut App) -> Vec<Effect> {
+    if app.diagnostics_open {
+        close_diagnostics(app);
+        Vec::new()
+    } else if app.preview != Default::default() {
+        flows::end_preview(app)
+    } else if !app.table_find.is_empty() {
+        app.table_find.clear();
+        app.info("row filter cleared");
+        Vec::new()
+    } else {
+        Vec::new()
+    }
+}
+
+/// Closes the diagnostics panel and gives the focus back to the pane that had it.
+fn close_diagnostics(app: &mut App) {
+    app.diagnostics_open = false;
+    if app.focus == Focus::Diagnostics {
+        app.focus = app.focus_before_diagnostics;
     }
 }
 
@@ -325,6 +357,7 @@ pub fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
             }
         }
         Command::Undo | Command::Redo => {
+            let host_before = app.doc.snapshot.host.clone();
             let what = if cmd == Command::Undo {
                 app.doc.undo()
             } else {
@@ -337,6 +370,9 @@ pub fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
             };
             match what {
                 Some(w) => {
+                    if app.doc.snapshot.host != host_before {
+                        app.preview = Default::default();
+                    }
                     app.info(format!("{word}: {w}"));
                     cursor::clamp(app);
                     vec![analyze(app)]
@@ -360,9 +396,11 @@ pub fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
         }
         Command::Diagnostics => {
             if app.diagnostics_open && app.focus == Focus::Diagnostics {
-                app.diagnostics_open = false;
-                app.focus = Focus::Main;
+                close_diagnostics(app);
             } else {
+                if app.focus != Focus::Diagnostics {
+                    app.focus_before_diagnostics = app.focus;
+                }
                 app.diagnostics_open = true;
                 app.focus = Focus::Diagnostics;
             }
@@ -373,6 +411,8 @@ pub fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
                 app.view = v;
                 if app.focus != Focus::Diagnostics {
                     app.focus = Focus::Main;
+                } else {
+                    app.focus_before_diagnostics = Focus::Main;
                 }
             }
             Vec::new()

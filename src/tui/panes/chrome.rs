@@ -14,8 +14,9 @@ use crate::tui::theme::Role;
 pub fn title(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let a = &app.analysis;
-    let host = &app.doc.snapshot.host;
-    let exempt = match host.no_default_exempt {
+    // Everything in this line comes from the analysis on screen, so it names the
+    // combination in force (stored, or the previewed one once its answer arrived).
+    let exempt = match a.configured_exempt {
         Some(v) if a.exempt_source.word() == "ignored" => {
             format!("NoDefaultExempt {v} ignored, {} applies", a.exempt_value)
         }
@@ -29,11 +30,11 @@ pub fn title(frame: &mut Frame, area: Rect, app: &App) {
         Span::styled(" ipsedit ", t.style(Role::Title)),
         Span::raw(format!(" store: {}", app.store_name)),
         Span::styled(sep(app), t.style(Role::Border)),
-        Span::raw(host.profile.id()),
+        Span::raw(a.profile.id()),
         Span::styled(sep(app), t.style(Role::Border)),
         Span::raw(exempt),
     ];
-    if app.preview != Default::default() {
+    if a.preview != Default::default() {
         spans.push(Span::styled(" [preview]", t.style(Role::Warning)));
     }
     if app.doc.dirty() {

@@ -73,9 +73,9 @@ fn header(frame: &mut Frame, area: Rect, app: &App) {
             a.exempt_source.word()
         )),
     ];
-    if app.preview != Default::default() {
+    if a.preview != Default::default() {
         spans.push(Span::styled(
-            "  PREVIEW, not stored",
+            "  PREVIEW, not stored (Esc ends)",
             t.style(Role::Warning),
         ));
     }
@@ -88,13 +88,13 @@ fn header(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// The rows to show (filtered by `/`), marked against the table before the last preview
-/// change, and the summary line ("-4 rows: kerberos, rsvp").
+/// The rows to show (filtered by `/`), marked against the stored state's table during a
+/// preview, and the summary line ("-4 rows: kerberos, rsvp").
 fn rows_with_diff(app: &App) -> (Vec<(&TableRow, Mark)>, Line<'static>) {
     let find = app.table_find.to_lowercase();
     let keep = |r: &TableRow| find.is_empty() || r.haystack().contains(&find);
     let t = &app.theme;
-    let Some(before) = &app.preview_before else {
+    let Some(before) = &app.analysis.stored_table else {
         let rows: Vec<_> = app
             .analysis
             .table

@@ -23,6 +23,10 @@ use crate::tui::theme::Role;
 pub struct Lab {
     pub input: TextArea<'static>,
     pub result: Option<Result<Explanation, String>>,
+    /// The packet `result` answers (the input line may be edited meanwhile).
+    pub packet: String,
+    /// The analysis generation whose table `result`'s row numbers refer to.
+    pub generation: u64,
     pub ran_at: Option<Instant>,
     /// How far the reasons are scrolled (J/K) when they do not fit.
     pub scroll: u16,
@@ -35,6 +39,8 @@ impl Default for Lab {
         Lab {
             input,
             result: None,
+            packet: String::new(),
+            generation: 0,
             ran_at: None,
             scroll: 0,
         }
@@ -125,8 +131,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     if app.analysis.unavailable.is_some() || table.height == 0 {
         return;
     }
+    // Row numbers of an answer whose table has not arrived yet would point at the wrong
+    // rows: no marks until it has.
     let (deciding, matched) = match &app.lab.result {
-        Some(Ok(e)) => (e.row, e.matched.clone()),
+        Some(Ok(e)) if !lab_stale(app) => (e.row, e.matched.clone()),
         _ => (None, Vec::new()),
     };
     let rows: Vec<_> = app
@@ -155,6 +163,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         Role::Selected
     };
     render_table(frame, table, app, &rows, selected, highlight);
+}
+
+/// The lab's answer refers to a table that is not the one on screen yet.
+pub fn lab_stale(app: &App) -> bool {
+    app.lab.generation != app.analysis.generation
 }
 
 fn explanation_lines(app: &App, width: usize) -> Pinned {
@@ -202,6 +215,11 @@ fn explanation_lines(app: &App, width: usize) -> Pinned {
                 } else {
                     parts.top.push(Line::from(l));
                 }
+            }
+            if lab_stale(app) {
+                parts
+                    .top
+                    .extend(plain(vec![" stale, recomputing...".into()], Role::Warning));
             }
             for item in std::iter::once(&e.reason).chain(&e.others) {
                 parts.middle.extend(plain(

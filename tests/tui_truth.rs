@@ -1,0 +1,186 @@
+//! Issue 8, "the TUI tells the truth": key sequences a new user typed on the sample stores,
+//! each asserting on `App` state (and the drawn frame where the bug was on screen). Each
+//! test names the bullet of the issue's "Why" it covers.
+
+use ipsedit::core::model::{Behavior, Snapshot};
+use ipsedit::core::store::{FileStore, MemoryStore, Store};
+use ipsedit::tui::action::Action;
+use ipsedit::tui::app::{App, Focus, Mode, View};
+use ipsedit::tui::keymap::script;
+use ipsedit::tui::runtime::{Runtime, dispatch};
+use ipsedit::tui::theme::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+/// A tracked sample store, read (never written: the harness saves into memory).
+fn sample(name: &str) -> Snapshot {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name);
+    FileStore::open(dir).load().expect("sample loads").snapshot
+}
+
+struct H {
+    app: App,
+    rt: Runtime,
+}
+
+fn open(s: Snapshot) -> H {
+    let mut app = App::new(s.clone(), 1, "sample".into(), Theme::default_theme());
+    let mut rt = Runtime::inline(Box::new(MemoryStore::new(s)));
+    let first = ipsedit::tui::update::analyze(&mut app);
+    for a in rt.perform(first) {
+        dispatch(&mut app, &mut rt, a);
+    }
+    H { app, rt }
+}
+
+impl H {
+    fn keys(&mut self, s: &str) -> &mut Self {
+        for k in script(s) {
+            dispatch(&mut self.app, &mut self.rt, Action::Key(k));
+        }
+        self
+    }
+    fn screen(&self, w: u16, h: u16) -> String {
+        let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+        t.draw(|f| ipsedit::tui::panes::draw(f, &self.app))
+            .expect("draw");
+        let buf = t.backend().buffer();
+        (0..h)
+            .map(|y| {
+                let l: String = (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect();
+                l.trim_end().to_string() + "\n"
+            })
+            .collect()
+    }
+    fn verdict(&self) -> (Behavior, String) {
+        let e = self
+            .app
+            .lab
+            .result
+            .clone()
+            .expect("the lab ran")
+            .expect("the packet parsed");
+        (e.verdict, e.decided_by)
+    }
+}
+
+/// Why, bullet 1: `5 F2 4 ] ] 5` left the lab saying PERMIT by the kerberos exemption
+/// though NoDefaultExempt 1 was previewed. The lab now follows the preview.
+#[test]
+fn the_lab_follows_a_preview_made_in_view_4() {
+    let mut h = open(sample("kb811832"));
+    h.keys("5 f2");
+    let (v, by) = h.verdict();
+    assert_eq!(v, Behavior::Permit);
+    assert!(by.contains("kerberos"), "{by}");
+    h.keys("4 ] ] 5");
+    assert_eq!(h.app.analysis.exempt_value, 1);
+    let (v, by) = h.verdict();
+    assert_eq!(v, Behavior::Block, "decided by {by}");
+    assert!(!by.contains("kerberos"), "{by}");
+    let shot = h.screen(80, 24);
+    assert!(shot.contains("BLOCK"), "{shot}");
+    assert!(!shot.contains("stale"), "{shot}");
+    // The same after `]` stores the value in view 6.
+    h.keys("6 ] ] 5");
+    assert_eq!(h.app.snapshot().host.no_default_exempt, Some(1));
+    assert_eq!(h.verdict().0, Behavior::Block);
+}
+
+/// Why, bullet 2: `:exempt 1` during a preview left the header and table on the preview.
+/// Storing a value ends the preview; view 6 says nothing about a preview.
+#[test]
+fn storing_a_value_ends_the_preview() {
+    let mut h = open(sample("kb811832"));
+    h.keys("4 ] [ [");
+    assert_ne!(h.app.preview, Default::default());
+    h.keys(r#": "exempt 1" enter"#);
+    assert_eq!(h.app.preview, Default::default());
+    assert_eq!(h.app.analysis.preview, Default::default());
+    assert_eq!(h.app.analysis.exempt_value, 1);
+    assert!(
+        h.app
+            .analysis
+            .table
+            .iter()
+            .all(|r| r.exemption.as_deref() != Some("kerberos")),
+        "no kerberos rows under NoDefaultExempt 1"
+    );
+    let shot = h.screen(120, 40);
+    let title = shot.lines().next().unwrap_or_default().to_string();
+    assert!(title.contains("NoDefaultExempt 1 (configured)"), "{title}");
+    assert!(!title.contains("[preview]"), "{title}");
+    h.keys("6 ]");
+    let shot = h.screen(120, 40);
+    assert!(!shot.contains("PREVIEW"), "{shot}");
+}
+
+/// Why, bullet 2: Esc did not drop the preview.
+#[test]
+fn esc_ends_the_preview() {
+    let mut h = open(sample("kb811832"));
+    h.keys("4 ] ] >");
+    assert_ne!(h.app.analysis.preview, Default::default());
+    h.keys("esc");
+    assert_eq!(h.app.preview, Default::default());
+    assert_eq!(h.app.analysis.preview, Default::default());
+    assert!(h.app.analysis.stored_table.is_none());
+    let title = h
+        .screen(120, 40)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(!title.contains("[preview]"), "{title}");
+}
+
+/// Why, bullet 2: `+`/`-` compared with the previous preview step, not the stored state.
+#[test]
+fn preview_marks_compare_with_the_stored_state() {
+    let mut h = open(sample("kb811832"));
+    let stored = h.app.analysis.table.clone();
+    h.keys("4 ] ] ]");
+    assert_eq!(h.app.analysis.stored_table.as_ref(), Some(&stored));
+    // Two steps more: the marks still compare with what is stored.
+    h.keys("] ]");
+    assert_eq!(h.app.analysis.stored_table.as_ref(), Some(&stored));
+}
+
+/// Why, bullet 2: the header mixed the stored profile with the previewed value.
+#[test]
+fn the_header_names_the_combination_in_force() {
+    let mut h = open(sample("kb811832"));
+    h.keys("4 >");
+    let shown = h.app.analysis.profile;
+    assert_ne!(shown, h.app.snapshot().host.profile);
+    let title = h
+        .screen(120, 40)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(title.contains(shown.id()), "{title}");
+    assert!(
+        !title.contains(h.app.snapshot().host.profile.id()),
+        "{title}"
+    );
+}
+
+/// The diagnostics panel: Esc closes it and the pane focus comes back (Why, bullet 6).
+#[test]
+fn esc_closes_the_diagnostics_panel_and_focus_returns() {
+    let mut h = open(sample("kb811832"));
+    h.keys("1 tab");
+    assert_eq!(h.app.focus, Focus::Children);
+    h.keys("!");
+    assert_eq!(h.app.focus, Focus::Diagnostics);
+    h.keys("esc");
+    assert!(!h.app.diagnostics_open);
+    assert_eq!(h.app.focus, Focus::Children);
+    h.keys("! !");
+    assert_eq!(h.app.focus, Focus::Children);
+    assert!(matches!(h.app.mode, Mode::Normal));
+    assert_eq!(h.app.view, View::Policies);
+}
