@@ -118,8 +118,10 @@ fn open_sample(socket: &str, then: &str) -> (tempfile::TempDir, std::path::PathB
     let tmux = Tmux {
         socket: format!("{socket}-{}", std::process::id()),
     };
+    // Recovery copies go to the state directory, never beside the store.
     let cmd = format!(
-        "env LANG=C.UTF-8 TERM=xterm-256color {bin} --store {}{then}",
+        "env LANG=C.UTF-8 TERM=xterm-256color XDG_STATE_HOME={} {bin} --store {}{then}",
+        tmp.path().join("state").display(),
         store.display()
     );
     tmux.run(&[
@@ -153,16 +155,18 @@ fn a_dropped_terminal_ends_the_session_and_keeps_the_edits() {
 
     let needle = store.display().to_string();
     let start = Instant::now();
+    let state = tmp.path().join("state").join("ipsedit");
     let recovery = loop {
-        let found = std::fs::read_dir(tmp.path())
-            .expect("tempdir")
+        let found = std::fs::read_dir(&state)
+            .into_iter()
+            .flatten()
             .flatten()
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .find(|n| n.starts_with("kb813878.recovery-"));
         if let Some(name) = found
             && processes_mentioning(&needle).is_empty()
         {
-            break tmp.path().join(name);
+            break state.join(name);
         }
         if start.elapsed() >= Duration::from_secs(10) {
             // Do not leave a spinning process behind a failed run.
@@ -175,8 +179,9 @@ fn a_dropped_terminal_ends_the_session_and_keeps_the_edits() {
         assert!(
             start.elapsed() < Duration::from_secs(10),
             "after the terminal vanished: recovery file {:?}, still running {:?}",
-            std::fs::read_dir(tmp.path())
-                .expect("tempdir")
+            std::fs::read_dir(&state)
+                .into_iter()
+                .flatten()
                 .flatten()
                 .map(|e| e.file_name())
                 .collect::<Vec<_>>(),
@@ -186,9 +191,61 @@ fn a_dropped_terminal_ends_the_session_and_keeps_the_edits() {
     };
     let text = std::fs::read_to_string(&recovery).expect("recovery file");
     assert!(text.contains("Block UDP 1434 Filter"), "{text}");
+    assert_private(&state, &recovery);
+    assert_eq!(
+        std::fs::read_dir(tmp.path())
+            .expect("tempdir")
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().contains("recovery"))
+            .count(),
+        0,
+        "nothing beside the store"
+    );
     // The store itself was never touched: the edit (unassign) lives only in the copy.
     let store_text = std::fs::read_to_string(store.join("store.ron")).expect("store");
     assert!(store_text.contains("assigned: Some("), "{store_text}");
+}
+
+/// The state directory is 0700 and the recovery copy 0600.
+fn assert_private(dir: &Path, file: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+    assert_eq!(mode(dir), 0o700, "{}", dir.display());
+    assert_eq!(mode(file), 0o600, "{}", file.display());
+}
+
+/// SIGTERM: the edits go to a recovery copy and the exit status is 128 + 15.
+#[test]
+fn sigterm_keeps_the_edits_and_exits_143() {
+    if !tmux_available() {
+        return;
+    }
+    let (tmp, store, tmux) = open_sample("ipsedit-term", "; echo EXIT=$?; sleep 5");
+    tmux.keys(&["A"]);
+    tmux.wait("the unsaved marker", |s| s.contains("[+]"));
+    let needle = format!("--store {}", store.display());
+    let procs = processes_mentioning(&needle);
+    let pid = procs
+        .iter()
+        .find(|p| p.contains("ipsedit") && !p.contains("sh -c") && !p.contains("env "))
+        .and_then(|p| p.split_once(':'))
+        .map(|(pid, _)| pid.to_string())
+        .unwrap_or_else(|| panic!("the TUI process among {procs:?}"));
+    Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    let screen = tmux.wait("the exit status", |s| s.contains("EXIT="));
+    assert!(screen.contains("EXIT=143"), "{screen}");
+    assert!(screen.contains("unsaved edits were written to"), "{screen}");
+    let state = tmp.path().join("state").join("ipsedit");
+    let files: Vec<_> = std::fs::read_dir(&state)
+        .expect("state dir")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_private(&state, &files[0]);
 }
 
 #[test]

@@ -28,6 +28,9 @@ struct H {
 fn open(s: Snapshot) -> H {
     let mut app = App::new(s.clone(), 1, "sample".into(), Theme::default_theme());
     let mut rt = Runtime::inline(Box::new(MemoryStore::new(s)));
+    // Recovery copies of these sessions go nowhere near the user's state directory.
+    rt.recovery_dir =
+        Some(std::env::temp_dir().join(format!("ipsedit-test-{}", std::process::id())));
     let first = ipsedit::tui::update::analyze(&mut app);
     for a in rt.perform(first) {
         dispatch(&mut app, &mut rt, a);
@@ -183,4 +186,63 @@ fn esc_closes_the_diagnostics_panel_and_focus_returns() {
     assert_eq!(h.app.focus, Focus::Children);
     assert!(matches!(h.app.mode, Mode::Normal));
     assert_eq!(h.app.view, View::Policies);
+}
+
+/// A scratch session as `--from` opens it: the sample in a memory store.
+fn scratch(name: &str) -> H {
+    let mut h = open(sample(name));
+    h.app.scratch = true;
+    h
+}
+
+fn message(h: &H) -> String {
+    h.app
+        .message
+        .as_ref()
+        .map(|m| m.text.clone())
+        .unwrap_or_default()
+}
+
+/// Why, bullet 4: with `--from`, Ctrl-s claimed a save and `q` then quit without asking.
+#[test]
+fn a_scratch_session_does_not_pretend_to_save_and_quitting_asks() {
+    let mut h = scratch("kb813878");
+    h.keys("1 A ctrl-s");
+    assert!(message(&h).contains("nothing written"), "{}", message(&h));
+    assert!(message(&h).contains(":w DIR"), "{}", message(&h));
+    assert!(h.app.doc.dirty(), "the edits are still unsaved");
+    h.keys("q");
+    assert!(matches!(h.app.mode, Mode::Confirm(_)), "{:?}", h.app.mode);
+    assert!(!h.app.quit);
+}
+
+/// `:w DIR` saves into a real store, which the session then uses; `:export` writes a
+/// script that reads back as the same policy.
+#[test]
+fn a_scratch_session_saves_into_a_store_and_exports() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("mine");
+    let mut h = scratch("kb813878");
+    h.keys("1 A");
+    let edited = h.app.snapshot().clone();
+    h.keys(&format!(": \"w {}\" enter", dir.display()));
+    assert!(message(&h).contains("saved revision 1"), "{}", message(&h));
+    assert!(!h.app.scratch);
+    assert!(!h.app.doc.dirty());
+    let stored = FileStore::open(&dir).load().expect("saved store");
+    assert_eq!(stored.snapshot, edited);
+    h.keys("A ctrl-s");
+    assert_eq!(FileStore::open(&dir).load().expect("store").revision, 2);
+
+    let script = tmp.path().join("out.netsh");
+    h.keys(&format!(": \"export netsh {}\" enter", script.display()));
+    assert!(message(&h).starts_with("exported to"), "{}", message(&h));
+    let text = std::fs::read_to_string(&script).expect("script");
+    assert!(text.contains("Block UDP 1434 Filter"), "{text}");
+    h.keys(r#": "export word x" enter"#);
+    assert!(
+        message(&h).contains(":export netsh FILE"),
+        "{}",
+        message(&h)
+    );
 }

@@ -14,6 +14,9 @@ use super::action::AnalyzeRequest;
 use super::app::Preview;
 use super::edit::Target;
 
+/// How many items of one code the engine lists (the rest are only counted).
+pub const LISTED_PER_CODE: usize = engine::check::MAX_PER_CODE;
+
 /// One row of the effective table, formatted for display.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableRow {
@@ -134,14 +137,27 @@ pub struct Analysis {
     /// During a preview, the table of the stored host context: `+`/`-` marks compare with
     /// what is stored, not with the previous preview step.
     pub stored_table: Option<Vec<TableRow>>,
+    /// The engine's totals (errors, warnings, findings): they count every item, also
+    /// those past the per-code cap that `diagnostics` leaves out.
+    pub totals: [usize; 3],
+    /// Items counted in `totals` but not listed in `diagnostics` (the engine's cap).
+    pub omitted: usize,
 }
 
 impl Analysis {
+    /// How many items of this severity the engine found (listed or not).
     pub fn count(&self, sev: Severity) -> usize {
-        self.diagnostics
+        let i = match sev {
+            Severity::Error => 0,
+            Severity::Warning => 1,
+            Severity::Finding => 2,
+        };
+        let listed = self
+            .diagnostics
             .iter()
             .filter(|d| d.severity == sev)
-            .count()
+            .count();
+        self.totals[i].max(listed)
     }
 }
 
@@ -202,6 +218,8 @@ pub fn analyze(req: &AnalyzeRequest) -> Analysis {
         preview: req.preview,
         configured_exempt: host.no_default_exempt,
         stored_table,
+        totals: [report.errors, report.warnings, report.findings],
+        omitted: report.omitted.iter().map(|o| o.count).sum(),
     }
 }
 

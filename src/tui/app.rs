@@ -136,6 +136,9 @@ pub struct Looks {
 pub struct App {
     pub doc: Document,
     pub store_name: String,
+    /// A scratch session (`--from FILE`): the store lives in memory only, so Ctrl-s has
+    /// nowhere to write and says what can be done instead.
+    pub scratch: bool,
     pub view: View,
     pub focus: Focus,
     pub sel: Selection,
@@ -158,6 +161,8 @@ pub struct App {
     /// A debounced re-check is due at this instant (set while typing in a form).
     pub recheck_due: Option<Instant>,
     pub quit: bool,
+    /// The session ends because of this signal (SIGTERM, SIGHUP): exit 128 + it.
+    pub exit_signal: Option<i32>,
     /// The quit confirm chose "save and quit": quit once the save succeeds.
     pub quit_after_save: bool,
     pub size: (u16, u16),
@@ -168,6 +173,7 @@ impl App {
         App {
             doc: Document::new(snapshot, revision),
             store_name,
+            scratch: false,
             view: View::Policies,
             focus: Focus::Main,
             sel: Selection::default(),
@@ -186,6 +192,7 @@ impl App {
             generation: 0,
             recheck_due: None,
             quit: false,
+            exit_signal: None,
             quit_after_save: false,
             size: (80, 24),
         }

@@ -131,8 +131,17 @@ pub fn form_live_line(app: &mut App) {
     {
         let dr = rows as i64 - r0 as i64;
         let dd = diags as i64 - d0 as i64;
+        let plural = |n: i64, one: &str, many: &str| {
+            if n.abs() == 1 {
+                one.to_string()
+            } else {
+                many.to_string()
+            }
+        };
         form.live = Some(format!(
-            "effect: {dr:+} rows in the effective table, {dd:+} diagnostics"
+            "effect: {dr:+} {} in the effective table, {dd:+} {}",
+            plural(dr, "row", "rows"),
+            plural(dd, "diagnostic", "diagnostics")
         ));
     }
 }
@@ -175,10 +184,17 @@ pub fn toggle_assign(app: &mut App) -> Vec<Effect> {
         app.info(format!("unassigned {name:?}: no policy is active"));
         fx
     } else {
+        let previous = app
+            .doc
+            .snapshot
+            .assigned
+            .and_then(|a| app.doc.snapshot.policies.iter().find(|p| p.id == a))
+            .map(|p| p.name.clone());
         let fx = edit(app, &format!("assign {name}"), |s| s.assigned = Some(id));
-        app.info(format!(
-            "assigned {name:?} (the previous one is unassigned)"
-        ));
+        app.info(match previous {
+            Some(prev) => format!("assigned {name:?} ({prev:?} is no longer assigned)"),
+            None => format!("assigned {name:?}"),
+        });
         fx
     }
 }

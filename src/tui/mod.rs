@@ -13,6 +13,7 @@ pub mod cursor;
 pub mod document;
 pub mod edit;
 pub mod ex;
+pub mod files;
 pub mod flows;
 pub mod forms;
 pub mod keymap;
@@ -45,12 +46,10 @@ pub fn run(ctx: Ctx, theme: Option<String>) -> Result<(), CliError> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = Theme::select(theme.as_deref(), no_color).map_err(CliError::Invalid)?;
     let loaded = ctx.store.load()?;
-    let mut name = store_name(&ctx.store.describe());
-    if ctx.store.is_scratch() {
-        // Saves stay in memory: say so where the admin looks first.
-        name.push_str(" (scratch)");
-    }
+    let name = store_name(&ctx.store.describe());
     let mut app = App::new(loaded.snapshot, loaded.revision, name, theme);
+    // Saves would stay in memory: Ctrl-s says so and offers :w DIR and :export.
+    app.scratch = ctx.store.is_scratch();
     app.looks.unicode = utf8_locale();
     let mut rt = Runtime::with_worker(ctx.store);
     signals::install();
@@ -72,6 +71,10 @@ pub fn run(ctx: Ctx, theme: Option<String>) -> Result<(), CliError> {
     // The guard inside event_loop has restored the terminal by now: safe to print.
     for p in &rt.recovered {
         eprintln!("ipsedit: unsaved edits were written to {}", p.display());
+    }
+    if let Some(sig) = app.exit_signal {
+        // Killed by a signal: exit as shells report it (128 + the signal number).
+        std::process::exit(128 + sig);
     }
     result
 }
@@ -100,8 +103,9 @@ fn event_loop(app: &mut App, rt: &mut Runtime) -> Result<(), CliError> {
             }
             dirty_frame = false;
         }
-        if let Some(sig) = signals::pending() {
-            dispatch(app, rt, Action::Hangup(sig.to_string()));
+        if let Some((name, number)) = signals::pending() {
+            dispatch(app, rt, Action::Hangup(name.to_string()));
+            app.exit_signal = Some(number);
             break;
         }
         let timeout = match update::next_deadline(app) {

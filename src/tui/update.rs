@@ -11,6 +11,10 @@ use super::edit;
 use super::forms::{FormOutcome, objects};
 use super::{cursor, ex, flows};
 
+/// What Ctrl-s says in a scratch session (`--from FILE`): there is no store to save in.
+pub const SCRATCH_SAVE: &str = "nothing written: this is a scratch copy (--from). \
+     :w DIR saves into a store, :export netsh FILE or :export ipseccmd FILE writes a script";
+
 /// How long typing in a form must pause before the engine re-checks the edit.
 pub const RECHECK_DEBOUNCE: Duration = Duration::from_millis(150);
 
@@ -40,6 +44,33 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Saved(result) => saved(app, result),
+        Action::SavedInto(Ok((rev, store))) => {
+            let snap = app.doc.snapshot.clone();
+            app.doc.mark_saved(rev, snap);
+            app.scratch = false;
+            app.store_name = super::store_name(&store);
+            app.info(format!(
+                "saved revision {rev} into the store {store}; Ctrl-s saves there from now on"
+            ));
+            if app.quit_after_save {
+                app.quit = true;
+                return vec![Effect::Quit];
+            }
+            Vec::new()
+        }
+        Action::SavedInto(Err(e)) => {
+            app.quit_after_save = false;
+            app.error(format!("NOT saved: {e}"));
+            Vec::new()
+        }
+        Action::Exported(Ok(m)) => {
+            app.info(m);
+            Vec::new()
+        }
+        Action::Exported(Err(e)) => {
+            app.error(format!("NOT exported: {e}"));
+            Vec::new()
+        }
         Action::Loaded(Ok(loaded)) => {
             let (snapshot, revision) = *loaded;
             app.doc.reload(snapshot, revision);
@@ -233,6 +264,10 @@ fn confirm(app: &mut App, c: Confirm, key: KeyEvent) -> Vec<Effect> {
     let yes = matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y'));
     match c {
         Confirm::Quit => match key.code {
+            KeyCode::Char('s') | KeyCode::Char('S') if app.scratch => {
+                app.error(SCRATCH_SAVE);
+                Vec::new()
+            }
             KeyCode::Char('s') | KeyCode::Char('S') => {
                 app.quit_after_save = true;
                 vec![save(app)]
@@ -349,7 +384,10 @@ pub fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
             }
         }
         Command::Save => {
-            if app.doc.dirty() || app.doc.revision == 0 {
+            if app.scratch {
+                app.error(SCRATCH_SAVE);
+                Vec::new()
+            } else if app.doc.dirty() || app.doc.revision == 0 {
                 vec![save(app)]
             } else {
                 app.info("nothing to save");

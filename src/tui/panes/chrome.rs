@@ -67,10 +67,11 @@ pub fn tabs(frame: &mut Frame, area: Rect, app: &App) {
         " E- W- F-".to_string()
     } else {
         format!(
-            " E{} W{} F{}{}",
+            " E{} W{} F{}{}{}",
             a.count(Severity::Error),
             a.count(Severity::Warning),
             a.count(Severity::Finding),
+            if a.omitted > 0 { " (capped list)" } else { "" },
             if app.analysis_pending() { " ..." } else { "" }
         )
     };

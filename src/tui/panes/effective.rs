@@ -109,7 +109,15 @@ fn rows_with_diff(app: &App) -> (Vec<(&TableRow, Mark)>, Line<'static>) {
             .iter()
             .filter(|r| r.exemption.is_some())
             .count();
-        let text = format!(" {n} rows, {exempt} of them exemptions; no match -> permit");
+        let text = format!(
+            " {n} {}, {exempt} of them {}; no match -> permit",
+            if n == 1 { "row" } else { "rows" },
+            if exempt == 1 {
+                "an exemption"
+            } else {
+                "exemptions"
+            }
+        );
         return (rows, Line::from(Span::styled(text, t.style(Role::Dim))));
     };
     let now: HashSet<String> = app.analysis.table.iter().map(TableRow::key).collect();
