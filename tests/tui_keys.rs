@@ -128,7 +128,7 @@ fn add_a_rule_through_the_form_then_undo_redo_and_save() {
 fn a_form_with_a_syntax_error_does_not_commit_and_esc_changes_nothing() {
     let mut h = open(kb813878());
     let before = h.app.snapshot().clone();
-    h.keys(r#"2 tab e "1.2.3" enter"#);
+    h.keys(r#"2 tab e ctrl-u "1.2.3" enter"#);
     let Mode::Form(form) = &h.app.mode else {
         panic!("form closed: {:?}", h.app.mode)
     };

@@ -246,3 +246,57 @@ fn a_scratch_session_saves_into_a_store_and_exports() {
         message(&h)
     );
 }
+
+/// Why, bullet 6: entering a field selected its text, so `?` renamed a list to `?`.
+#[test]
+fn typing_in_a_form_field_appends_and_ctrl_u_clears() {
+    let mut h = open(sample("kb813878"));
+    let name = h.app.snapshot().filter_lists[0].name.clone();
+    h.keys(r#"2 e "?" enter"#);
+    assert_eq!(h.app.snapshot().filter_lists[0].name, format!("{name}?"));
+    h.keys(r#"e ctrl-u "Fresh" enter"#);
+    assert_eq!(h.app.snapshot().filter_lists[0].name, "Fresh");
+    h.keys(r#"e ctrl-w "Named" ctrl-a "Re" enter"#);
+    assert_eq!(h.app.snapshot().filter_lists[0].name, "ReNamed");
+}
+
+/// Why, bullet 6: `i` in the lab appended to the old packet. Now it starts fresh, and
+/// Up brings the earlier one back.
+#[test]
+fn i_in_the_lab_starts_a_fresh_packet_with_history() {
+    let mut h = open(sample("kb813878"));
+    h.keys("5 f2");
+    let first = h.app.lab.text();
+    h.keys(r#"i "udp 203.0.113.5:500 -> me:500" enter"#);
+    assert_eq!(h.app.lab.packet, "udp 203.0.113.5:500 -> me:500");
+    h.keys("i up up");
+    assert_eq!(h.app.lab.text(), first);
+    h.keys("down");
+    assert_eq!(h.app.lab.text(), "udp 203.0.113.5:500 -> me:500");
+    h.keys("ctrl-u");
+    assert_eq!(h.app.lab.text(), "");
+}
+
+/// Tab completes `:` commands and their values; Ctrl-W deletes a word there too.
+#[test]
+fn tab_completes_the_command_line() {
+    let mut h = open(sample("kb811832"));
+    h.keys(r#": "ex" tab "e" tab "1" enter"#);
+    assert_eq!(h.app.snapshot().host.no_default_exempt, Some(1));
+    h.keys(r#": "os ws2003 oops" ctrl-w enter"#);
+    assert_eq!(h.app.snapshot().host.profile.id(), "ws2003");
+}
+
+/// Help: g/G scroll like every list.
+#[test]
+fn help_scrolls_with_g_and_big_g() {
+    let mut h = open(sample("kb813878"));
+    h.app.size = (80, 20);
+    h.keys("? G");
+    let Mode::Help(bottom) = h.app.mode else {
+        panic!("help open")
+    };
+    assert!(bottom > 0);
+    h.keys("g");
+    assert!(matches!(h.app.mode, Mode::Help(0)));
+}

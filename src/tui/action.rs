@@ -46,6 +46,8 @@ pub enum Command {
     ProfileNext,
     ProfilePrev,
     EditPacket,
+    /// `i` in the lab: a fresh packet (earlier ones on Up/Down).
+    NewPacket,
     Preset(u8),
     EditHost,
 }

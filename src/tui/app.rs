@@ -117,9 +117,9 @@ pub enum Mode {
     Normal,
     /// The help screen, scrolled down by this many lines.
     Help(u16),
-    Command(String),
+    Command(super::input::LineBuf),
     /// `/` in view 4: the text typed so far filters the table rows.
-    Find(String),
+    Find(super::input::LineBuf),
     /// Typing a packet in view 5.
     Packet,
     Form(Box<Form>),

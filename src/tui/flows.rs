@@ -256,6 +256,10 @@ pub fn preset(app: &mut App, n: u8) {
 
 pub fn run_packet(app: &mut App) {
     let text = app.lab.text();
+    if !text.trim().is_empty() && app.lab.history.last() != Some(&text) {
+        app.lab.history.push(text.clone());
+    }
+    app.lab.recalled = None;
     app.lab.packet = text.clone();
     explain_again(app);
     app.lab.ran_at = Some(Instant::now());

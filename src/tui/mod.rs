@@ -16,6 +16,7 @@ pub mod ex;
 pub mod files;
 pub mod flows;
 pub mod forms;
+pub mod input;
 pub mod keymap;
 pub mod panes;
 pub mod runtime;

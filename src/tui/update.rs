@@ -178,26 +178,41 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 KeyCode::Char('k') | KeyCode::Up | KeyCode::PageUp => {
                     app.mode = Mode::Help(scroll.saturating_sub(5))
                 }
+                // The same g/G as every list: top and bottom.
+                KeyCode::Char('g') | KeyCode::Home => app.mode = Mode::Help(0),
+                KeyCode::Char('G') | KeyCode::End => {
+                    app.mode = Mode::Help(super::panes::help::scroll_limit(app))
+                }
                 _ => {}
             }
             Vec::new()
         }
         Mode::Command(mut line) => match line_edit(&mut line, key) {
-            LineOutcome::Done => ex::run(app, &line),
+            LineOutcome::Done => ex::run(app, &line.text),
             LineOutcome::Cancel => Vec::new(),
+            LineOutcome::Editing if key.code == KeyCode::Tab => {
+                let themes = super::theme::Theme::builtin_names();
+                let (text, list) = super::input::complete(&line.text, &app.doc.snapshot, &themes);
+                line = super::input::LineBuf::new(&text);
+                if let Some(list) = list {
+                    app.info(list);
+                }
+                app.mode = Mode::Command(line);
+                Vec::new()
+            }
             LineOutcome::Editing => {
                 app.mode = Mode::Command(line);
                 Vec::new()
             }
         },
-        Mode::Find(mut text) => {
-            let outcome = line_edit(&mut text, key);
-            app.table_find = text.clone();
+        Mode::Find(mut line) => {
+            let outcome = line_edit(&mut line, key);
+            app.table_find = line.text.clone();
             app.sel.table_row = 0;
             match outcome {
                 LineOutcome::Done => {}
                 LineOutcome::Cancel => app.table_find.clear(),
-                LineOutcome::Editing => app.mode = Mode::Find(text),
+                LineOutcome::Editing => app.mode = Mode::Find(line),
             }
             Vec::new()
         }
@@ -205,8 +220,12 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             match key.code {
                 KeyCode::Esc => {}
                 KeyCode::Enter => flows::run_packet(app),
+                KeyCode::Up | KeyCode::Down => {
+                    app.lab.recall(key.code == KeyCode::Up);
+                    app.mode = Mode::Packet;
+                }
                 _ => {
-                    app.lab.input.input(key);
+                    super::input::readline(&mut app.lab.input, key);
                     app.mode = Mode::Packet;
                 }
             }
@@ -308,25 +327,16 @@ enum LineOutcome {
     Cancel,
 }
 
-/// A one-line input (command line, `/` filter): enough editing for short commands.
-fn line_edit(line: &mut String, key: KeyEvent) -> LineOutcome {
+/// A one-line input (command line, `/` filter) with the readline keys of `input`.
+fn line_edit(line: &mut super::input::LineBuf, key: KeyEvent) -> LineOutcome {
     match key.code {
         KeyCode::Enter => LineOutcome::Done,
         KeyCode::Esc => LineOutcome::Cancel,
-        KeyCode::Backspace if line.is_empty() => LineOutcome::Cancel,
-        KeyCode::Backspace => {
-            line.pop();
+        KeyCode::Backspace if line.text.is_empty() => LineOutcome::Cancel,
+        _ => {
+            line.key(key);
             LineOutcome::Editing
         }
-        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-            line.clear();
-            LineOutcome::Editing
-        }
-        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-            line.push(c);
-            LineOutcome::Editing
-        }
-        _ => LineOutcome::Editing,
     }
 }
 
@@ -429,7 +439,7 @@ pub fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
             Vec::new()
         }
         Command::CommandLine => {
-            app.mode = Mode::Command(String::new());
+            app.mode = Mode::Command(Default::default());
             Vec::new()
         }
         Command::Diagnostics => {
@@ -516,7 +526,7 @@ pub fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
         Command::Delete => flows::ask_delete(app),
         Command::Assign => flows::toggle_assign(app),
         Command::Find => {
-            app.mode = Mode::Find(app.table_find.clone());
+            app.mode = Mode::Find(super::input::LineBuf::new(&app.table_find));
             Vec::new()
         }
         Command::ExemptNext | Command::ExemptPrev => {
@@ -526,6 +536,12 @@ pub fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
             flows::cycle_profile(app, cmd == Command::ProfileNext)
         }
         Command::EditPacket => {
+            app.mode = Mode::Packet;
+            Vec::new()
+        }
+        Command::NewPacket => {
+            app.lab.set_input("");
+            app.lab.recalled = None;
             app.mode = Mode::Packet;
             Vec::new()
         }

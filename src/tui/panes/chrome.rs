@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::sep;
+use crate::core::text::terminal_safe;
 use crate::tui::analysis::Severity;
 use crate::tui::app::{App, Mode, View};
 use crate::tui::theme::Role;
@@ -92,13 +93,13 @@ pub fn tabs(frame: &mut Frame, area: Rect, app: &App) {
 pub fn status(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let line = match &app.mode {
-        Mode::Command(text) => Line::from(vec![
+        Mode::Command(l) => Line::from(vec![
             Span::styled(":", t.style(Role::Key)),
-            Span::raw(text.clone()),
+            Span::raw(terminal_safe(&l.text).into_owned()),
         ]),
-        Mode::Find(text) => Line::from(vec![
+        Mode::Find(l) => Line::from(vec![
             Span::styled("/", t.style(Role::Key)),
-            Span::raw(text.clone()),
+            Span::raw(terminal_safe(&l.text).into_owned()),
             Span::styled(
                 "   Enter keeps the filter, Esc clears it",
                 t.style(Role::Hint),
@@ -113,8 +114,9 @@ pub fn status(frame: &mut Frame, area: Rect, app: &App) {
         },
     };
     frame.render_widget(Paragraph::new(line), area);
-    if let Mode::Command(text) | Mode::Find(text) = &app.mode {
-        let x = area.x + 1 + text.chars().count() as u16;
+    if let Mode::Command(l) | Mode::Find(l) = &app.mode {
+        let before: String = l.text.chars().take(l.cursor).collect();
+        let x = area.x + 1 + terminal_safe(&before).chars().count() as u16;
         frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
     }
 }
@@ -128,11 +130,17 @@ pub fn keybar(frame: &mut Frame, area: Rect, app: &App) {
             ("Esc", "cancel"),
             ("Tab", "next field"),
             ("Space/Left/Right", "pick"),
+            ("^U", "clear field"),
         ]),
         Mode::Confirm(_) => Some(&[("y", "yes"), ("n/Esc", "no")]),
         Mode::Help(_) => Some(&[("j/k", "scroll"), ("any other key", "close help")]),
-        Mode::Packet => Some(&[("Enter", "run"), ("Esc", "stop typing")]),
-        Mode::Command(_) => Some(&[("Enter", "run"), ("Esc", "cancel")]),
+        Mode::Packet => Some(&[
+            ("Enter", "run"),
+            ("Up/Down", "earlier packets"),
+            ("^U", "clear"),
+            ("Esc", "stop typing"),
+        ]),
+        Mode::Command(_) => Some(&[("Enter", "run"), ("Tab", "complete"), ("Esc", "cancel")]),
         _ => None,
     };
     let pairs: Vec<(String, String)> = match mode_keys {

@@ -151,7 +151,7 @@ mod tests {
     #[test]
     fn filter_form_shows_errors_under_fields_and_the_shared_impact() {
         let mut app = app_on(classroom());
-        keys(&mut app, r#"2 tab e tab tab "ICMP" tab"#);
+        keys(&mut app, r#"2 tab e tab tab ctrl-u "ICMP" tab"#);
         insta::assert_snapshot!("form_filter_80x24", render(&app, 80, 24));
     }
 }

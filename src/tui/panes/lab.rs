@@ -30,6 +30,10 @@ pub struct Lab {
     pub ran_at: Option<Instant>,
     /// How far the reasons are scrolled (J/K) when they do not fit.
     pub scroll: u16,
+    /// Packets run before, oldest first (Up/Down while typing recall them).
+    pub history: Vec<String>,
+    /// Which history entry the input shows, while recalling.
+    pub recalled: Option<usize>,
 }
 
 impl Default for Lab {
@@ -43,6 +47,8 @@ impl Default for Lab {
             generation: 0,
             ran_at: None,
             scroll: 0,
+            history: Vec::new(),
+            recalled: None,
         }
     }
 }
@@ -50,6 +56,27 @@ impl Default for Lab {
 impl Lab {
     pub fn text(&self) -> String {
         self.input.lines().join("")
+    }
+
+    /// Up (`older`) or Down while typing: the previous or next packet run.
+    pub fn recall(&mut self, older: bool) {
+        let n = self.history.len();
+        if n == 0 {
+            return;
+        }
+        let next = match (self.recalled, older) {
+            (None, true) => Some(n - 1),
+            (None, false) => None,
+            (Some(i), true) => Some(i.saturating_sub(1)),
+            (Some(i), false) if i + 1 < n => Some(i + 1),
+            (Some(_), false) => None,
+        };
+        self.recalled = next;
+        let text = next
+            .and_then(|i| self.history.get(i))
+            .cloned()
+            .unwrap_or_default();
+        self.set_input(&text);
     }
 
     pub fn set_input(&mut self, text: &str) {
