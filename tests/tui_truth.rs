@@ -300,3 +300,75 @@ fn help_scrolls_with_g_and_big_g() {
     h.keys("g");
     assert!(matches!(h.app.mode, Mode::Help(0)));
 }
+
+/// Why, bullet 8 (NO_COLOR): the focused field showed no cursor while the others showed
+/// a block. Now exactly one cursor cell, underlined, in the focused field.
+#[test]
+fn no_color_forms_show_one_cursor_in_the_focused_field() {
+    let mut h = open(sample("kb813878"));
+    h.app.theme = Theme::select(None, true).expect("monochrome");
+    h.keys("2 tab e");
+    assert!(matches!(h.app.mode, Mode::Form(_)));
+    let mut t = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+    t.draw(|f| ipsedit::tui::panes::draw(f, &h.app))
+        .expect("draw");
+    let buf = t.backend().buffer();
+    use ratatui::style::Modifier;
+    let row = |y: u16| -> String { (0..80).map(|x| buf[(x, y)].symbol().to_string()).collect() };
+    let Mode::Form(form) = &h.app.mode else {
+        panic!("form")
+    };
+    let label = form.fields[form.focus].label;
+    let y = (0..24)
+        .find(|&y| row(y).contains(&format!("│ {label} ")))
+        .expect("focused field on screen");
+    let x0 = row(y).chars().position(|c| c == '│').unwrap_or(0) as u16 + 4 + 20;
+    let cursors: Vec<u16> = (x0..80)
+        .filter(|&x| {
+            let m = buf[(x, y)].modifier;
+            m.contains(Modifier::UNDERLINED) && !m.contains(Modifier::REVERSED)
+        })
+        .collect();
+    assert_eq!(cursors.len(), 1, "one cursor in {:?}: {cursors:?}", row(y));
+    // The fields without the focus show no block cursor (a reversed cell).
+    for other in form.fields.iter().filter(|f| f.label != label) {
+        let Some(oy) = (0..24).find(|&y| row(y).contains(&format!("│ {} ", other.label))) else {
+            continue;
+        };
+        let reversed = (x0..79)
+            .filter(|&x| buf[(x, oy)].modifier.contains(Modifier::REVERSED))
+            .count();
+        assert_eq!(reversed, 0, "no cursor in {:?}", row(oy));
+    }
+}
+
+/// Why, bullet 8: views 2 and 3 advertised `A assign`, which does nothing there.
+#[test]
+fn the_key_bar_only_shows_keys_that_work_in_the_view() {
+    let mut h = open(sample("kb813878"));
+    for v in ["2", "3"] {
+        h.keys(v);
+        let shot = h.screen(120, 40);
+        let bar = shot.lines().last().unwrap_or_default().to_string();
+        assert!(!bar.contains("assign"), "view {v}: {bar}");
+    }
+    h.keys("1");
+    let shot = h.screen(120, 40);
+    assert!(shot.lines().last().unwrap_or_default().contains("A assign"));
+}
+
+/// Why, bullet 6: Enter on a diagnostic jumped nowhere in view 4.
+#[test]
+fn enter_on_a_diagnostic_jumps_from_view_4() {
+    let mut h = open(sample("kb813878"));
+    assert!(!h.app.analysis.diagnostics.is_empty());
+    h.keys("4 ! enter");
+    let m = message(&h);
+    assert!(
+        m.contains("jumped") || m.contains("concerns the whole policy"),
+        "{m}"
+    );
+    if m.contains("jumped") {
+        assert_ne!(h.app.view, View::Effective);
+    }
+}

@@ -164,6 +164,13 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             if key.code == KeyCode::Esc && app.keymap.lookup(app.view, &key).is_none() {
                 return escape(app);
             }
+            // Enter on a diagnostic jumps to its object in every view (view 4 and 5 bind
+            // no Enter of their own for this).
+            if key.code == KeyCode::Enter && app.diagnostics_open && app.focus == Focus::Diagnostics
+            {
+                flows::jump_to_diagnostic(app);
+                return Vec::new();
+            }
             match app.keymap.lookup(app.view, &key) {
                 Some(cmd) => run(app, cmd),
                 None => Vec::new(),
