@@ -302,3 +302,156 @@ fn kerberos_row_goes_with_no_default_exempt_1_and_a_form_rule_is_saved() {
         "{config}"
     );
 }
+
+/// The effective rows of a store as `table --json` gives them, without the names and ids
+/// that differ between two ways of building the same policy.
+fn effective_rows(store: &Path) -> Vec<serde_json::Value> {
+    let out = Command::new(env!("CARGO_BIN_EXE_ipsedit"))
+        .args(["--store", &store.display().to_string(), "table", "--json"])
+        .output()
+        .expect("table runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    v["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "weight": r["weight"], "direction": r["direction"], "src": r["src"],
+                "dst": r["dst"], "protocol": r["protocol"], "src_port": r["src_port"],
+                "dst_port": r["dst_port"], "action": r["action"],
+                "kind": r["origin"]["kind"], "exemption": r["origin"]["exemption"],
+            })
+        })
+        .collect()
+}
+
+/// Issue 8 item 4: the KB 813878 policy from an empty store with the rule wizard, in at
+/// most 25 keys besides the names and specs typed; the store then has the same effective
+/// table as the article's two ipseccmd lines (plus the host address both are given).
+#[test]
+fn the_wizard_builds_kb813878_in_at_most_25_keys() {
+    if !tmux_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = tmp.path().join("fresh");
+    let bin = env!("CARGO_BIN_EXE_ipsedit");
+    let tmux = Tmux {
+        socket: format!("ipsedit-wizard-{}", std::process::id()),
+    };
+    let cmd = format!(
+        "env LANG=C.UTF-8 TERM=xterm-256color XDG_STATE_HOME={} {bin} --store {}; sleep 5",
+        tmp.path().join("state").display(),
+        store.display()
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        &cmd,
+    ]);
+    tmux.wait("the empty policies view", |s| s.contains("1 Policies"));
+    let mut counted = 0;
+    let mut key = |k: &str| {
+        counted += 1;
+        tmux.keys(&[k]);
+    };
+    let type_text = |t: &str| {
+        tmux.text(t);
+        std::thread::sleep(Duration::from_millis(60));
+    };
+    key("a");
+    type_text("Block UDP 1434 Filter");
+    key("Enter");
+    type_text("Block Inbound UDP 1434 Rule");
+    key("Enter");
+    type_text("Inbound UDP 1434");
+    key("Enter");
+    type_text("*=0:1434:UDP");
+    key("Enter");
+    key("Enter");
+    type_text("block");
+    key("Enter");
+    type_text("192.0.2.10/24");
+    key("Enter");
+    key("Enter");
+    key("a");
+    type_text("Block Outbound UDP 1434 Rule");
+    key("Enter");
+    type_text("Outbound UDP 1434");
+    key("Enter");
+    type_text("0=*:1434:UDP");
+    key("Enter");
+    key("Enter");
+    type_text("block");
+    key("Enter");
+    key("Enter");
+    key("C-s");
+    tmux.wait("the save", |s| s.contains("saved revision 1"));
+    key("q");
+    assert!(counted <= 25, "{counted} keys");
+    eprintln!("wizard: KB 813878 from an empty store in {counted} keys");
+
+    let article = tmp.path().join("article");
+    let a = article.display().to_string();
+    for args in [
+        vec![
+            "ipseccmd",
+            "-w",
+            "REG",
+            "-p",
+            "Block UDP 1434 Filter",
+            "-r",
+            "Block Inbound UDP 1434 Rule",
+            "-f",
+            "*=0:1434:UDP",
+            "-n",
+            "BLOCK",
+            "-x",
+        ],
+        vec![
+            "ipseccmd",
+            "-w",
+            "REG",
+            "-p",
+            "Block UDP 1434 Filter",
+            "-r",
+            "Block Outbound UDP 1434 Rule",
+            "-f",
+            "0=*:1434:UDP",
+            "-n",
+            "BLOCK",
+        ],
+        vec!["config", "set", "me", "192.0.2.10/24"],
+    ] {
+        let st = Command::new(bin)
+            .args(["--store", &a])
+            .args(&args)
+            .output()
+            .expect("ipsedit runs");
+        assert!(
+            st.status.success(),
+            "{}",
+            String::from_utf8_lossy(&st.stderr)
+        );
+    }
+    let wizard = effective_rows(&store);
+    assert!(
+        wizard
+            .iter()
+            .any(|r| r["dst_port"] == 1434 && r["action"] == "block"),
+        "{wizard:#?}"
+    );
+    assert_eq!(wizard, effective_rows(&article));
+}

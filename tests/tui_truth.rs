@@ -372,3 +372,44 @@ fn enter_on_a_diagnostic_jumps_from_view_4() {
         assert_ne!(h.app.view, View::Effective);
     }
 }
+
+/// Item 4: the KB 813878 policy from an empty store with the wizard, in few keys; the
+/// stored rules are the ones the article's two ipseccmd lines make.
+#[test]
+fn the_wizard_builds_kb813878_from_an_empty_store() {
+    let mut h = open(Snapshot::default());
+    h.keys(r#"1 a "Block UDP 1434 Filter" enter "Block Inbound UDP 1434 Rule" enter"#);
+    h.keys(r#""Inbound UDP 1434" enter "*=0:99999:UDP" enter"#);
+    let Mode::Wizard(w) = &h.app.mode else {
+        panic!("wizard open: {:?}", h.app.mode)
+    };
+    assert!(
+        w.error.as_deref().is_some_and(|e| e.contains("99999")),
+        "{:?}",
+        w.error
+    );
+    h.keys(r#"ctrl-u "*=0:1434:UDP" enter enter "block" enter "192.0.2.10/24" enter"#);
+    let Mode::Wizard(w) = &h.app.mode else {
+        panic!("wizard at review")
+    };
+    assert!(w.adds.iter().any(|a| a.contains("1434")), "{:?}", w.adds);
+    h.keys("enter");
+    assert!(matches!(h.app.mode, Mode::Normal));
+    h.keys(r#"a "Block Outbound UDP 1434 Rule" enter "Outbound UDP 1434" enter"#);
+    h.keys(r#""0=*:1434:UDP" enter enter "block" enter enter"#);
+    let s = h.app.snapshot();
+    assert_eq!(s.policies.len(), 1);
+    assert_eq!(s.policies[0].rules.len(), 2);
+    assert_eq!(
+        s.filter_actions.len(),
+        1,
+        "the second block reuses the first action"
+    );
+    assert_eq!(s.assigned, Some(s.policies[0].id));
+    // Esc in the first step cancels; Esc later goes back a step keeping the answer.
+    h.keys(r#"a "R3" enter esc"#);
+    let Mode::Wizard(w) = &h.app.mode else {
+        panic!("wizard open")
+    };
+    assert_eq!(w.input.text, "R3");
+}

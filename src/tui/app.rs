@@ -123,6 +123,8 @@ pub enum Mode {
     /// Typing a packet in view 5.
     Packet,
     Form(Box<Form>),
+    /// The rule wizard (`a` on view 1's rules, or on an empty policy list).
+    Wizard(Box<super::wizard::Wizard>),
     Confirm(Confirm),
 }
 

@@ -11,6 +11,7 @@ use super::cursor;
 use super::edit::{self, Target};
 use super::forms::{Form, objects};
 use super::update::{analyze, edit};
+use super::wizard::{self as wiz, Step, Wizard};
 use crate::core::model::OsProfile;
 
 /// The packets of the seed scenarios, for F2..F7 in the lab.
@@ -33,11 +34,17 @@ fn open_form(app: &mut App, mut form: Form) -> Vec<Effect> {
 pub fn open_add(app: &mut App) -> Vec<Effect> {
     let s = &app.doc.snapshot;
     let form = match (app.view, app.focus) {
+        // The rule wizard: from the rules pane, or when there is no policy yet.
+        (View::Policies, Focus::Main) if s.policies.is_empty() => {
+            app.mode = Mode::Wizard(Box::new(Wizard::new(None, s)));
+            return Vec::new();
+        }
         (View::Policies, Focus::Main) => objects::policy(s, None),
-        (View::Policies, Focus::Children) => match s.policies.get(app.sel.policy) {
-            Some(p) => objects::rule(s, p.id, None),
-            None => return nothing(app, "add a policy first"),
-        },
+        (View::Policies, Focus::Children) => {
+            let policy = s.policies.get(app.sel.policy).map(|p| p.name.clone());
+            app.mode = Mode::Wizard(Box::new(Wizard::new(policy.as_deref(), s)));
+            return Vec::new();
+        }
         (View::Lists, Focus::Main) => objects::filter_list(s, None),
         (View::Lists, Focus::Children) => match s.filter_lists.get(app.sel.list) {
             Some(l) => objects::filter(s, l.id, None),
@@ -303,4 +310,102 @@ pub fn jump_to_diagnostic(app: &mut App) {
         }
         None => app.info(format!("{code} concerns the whole policy")),
     }
+}
+
+/// One key in the wizard. `None`: the wizard stays open (the caller puts it back).
+pub fn wizard_key(
+    app: &mut App,
+    w: &mut Wizard,
+    key: crossterm::event::KeyEvent,
+) -> Option<Vec<Effect>> {
+    let before = w.step;
+    match w.key(key, &app.doc.snapshot) {
+        wiz::Outcome::Stay => {
+            if w.step == Step::Review && before != Step::Review {
+                w.adds = wizard_adds(app, w);
+            }
+            None
+        }
+        wiz::Outcome::Cancel => {
+            app.info("wizard cancelled; nothing changed");
+            Some(Vec::new())
+        }
+        wiz::Outcome::Commit => match w.build(&app.doc.snapshot) {
+            Ok(candidate) => {
+                let what = format!("add rule {} (wizard)", w.rule);
+                let fx = edit(app, &what, |s| *s = candidate);
+                if let Some(p) = app.doc.snapshot.policy_named(&w.policy) {
+                    let (pid, rid) = (
+                        p.id,
+                        p.rules.iter().find(|r| r.name == w.rule).map(|r| r.id),
+                    );
+                    if let Some(rule) = rid {
+                        cursor::select(app, Target::Rule { policy: pid, rule });
+                    }
+                }
+                let assigned = if w.assign {
+                    "; the policy is assigned"
+                } else {
+                    ""
+                };
+                app.info(format!(
+                    "added rule {:?} to {:?}{assigned} (Ctrl-s saves, u undoes, a adds another)",
+                    w.rule, w.policy
+                ));
+                Some(fx)
+            }
+            Err(e) => {
+                w.error = Some(e);
+                None
+            }
+        },
+    }
+}
+
+/// The effective rows the wizard's rule adds, one line each, as the table shows them.
+fn wizard_adds(app: &App, w: &Wizard) -> Vec<String> {
+    let Ok(candidate) = w.build(&app.doc.snapshot) else {
+        return Vec::new();
+    };
+    let now = analysis::analyze_now(&app.doc.snapshot, app.preview, 0);
+    let then = analysis::analyze_now(&candidate, app.preview, 0);
+    let old: std::collections::HashSet<String> = now.table.iter().map(|r| r.key()).collect();
+    let mut out: Vec<String> = then
+        .table
+        .iter()
+        .filter(|r| !old.contains(&r.key()))
+        .map(|r| {
+            let port = |p: &str| {
+                if p.is_empty() {
+                    "*".to_string()
+                } else {
+                    p.to_string()
+                }
+            };
+            format!(
+                "+ {:<4} {:<15} -> {:<15} {:<5} {:>5} {:>5}  {}",
+                r.direction,
+                r.src,
+                r.dst,
+                r.protocol,
+                port(&r.src_port),
+                port(&r.dst_port),
+                r.action.word()
+            )
+        })
+        .collect();
+    if out.is_empty() {
+        out.push(
+            if w.assign
+                || candidate
+                    .assigned
+                    .is_some_and(|a| Some(a) == candidate.policy_named(&w.policy).map(|p| p.id))
+            {
+                "no rows: check the host has an address (view 6, e) if the filters use me".into()
+            } else {
+                "no rows yet: the policy is not assigned (Space assigns it)".into()
+            },
+        );
+    }
+    out
 }

@@ -25,6 +25,7 @@ pub mod signals;
 pub mod terminal;
 pub mod theme;
 pub mod update;
+pub mod wizard;
 
 use std::time::{Duration, Instant};
 

@@ -258,6 +258,10 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             }
         },
         Mode::Confirm(c) => confirm(app, c, key),
+        Mode::Wizard(mut w) => flows::wizard_key(app, &mut w, key).unwrap_or_else(|| {
+            app.mode = Mode::Wizard(w);
+            Vec::new()
+        }),
     }
 }
 

@@ -133,6 +133,12 @@ pub fn keybar(frame: &mut Frame, area: Rect, app: &App) {
             ("^U", "clear field"),
         ]),
         Mode::Confirm(_) => Some(&[("y", "yes"), ("n/Esc", "no")]),
+        Mode::Wizard(_) => Some(&[
+            ("Enter", "next"),
+            ("Esc", "back"),
+            ("Tab", "complete"),
+            ("^U", "clear"),
+        ]),
         Mode::Help(_) => Some(&[("j/k", "scroll"), ("any other key", "close help")]),
         Mode::Packet => Some(&[
             ("Enter", "run"),

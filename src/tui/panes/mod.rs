@@ -15,6 +15,7 @@ pub mod overlay;
 pub mod policies;
 #[cfg(test)]
 pub mod testing;
+pub mod wizard;
 pub mod wrap;
 
 use ratatui::Frame;
@@ -64,6 +65,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Mode::Help(scroll) => help::draw(frame, area, app, *scroll),
         Mode::Form(f) => form::draw(frame, area, app, f),
         Mode::Confirm(c) => overlay::confirm(frame, area, app, c),
+        Mode::Wizard(w) => wizard::draw(frame, area, app, w),
         _ => {}
     }
 }
