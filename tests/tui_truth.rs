@@ -413,3 +413,40 @@ fn the_wizard_builds_kb813878_from_an_empty_store() {
     };
     assert_eq!(w.input.text, "R3");
 }
+
+/// Issue 10 item 4: names from a store are printed escaped, so none can set a title or
+/// move the cursor; the views show the escape as text.
+#[test]
+fn stored_names_with_escapes_are_shown_escaped() {
+    let mut s = sample("kb813878");
+    let evil = "Evil\x1b]0;pwned\x07\u{202e}name";
+    s.policies[0].name = evil.to_string();
+    s.policies[0].rules[0].name = evil.to_string();
+    s.filter_lists[0].name = evil.to_string();
+    s.filter_actions[0].name = evil.to_string();
+    let mut h = open(s);
+    for keys in ["1", "1 tab", "2", "3", "4", "5 f2", "6", "!"] {
+        h.keys(keys);
+        let mut t = Terminal::new(TestBackend::new(160, 40)).expect("terminal");
+        t.draw(|f| ipsedit::tui::panes::draw(f, &h.app))
+            .expect("draw");
+        let buf = t.backend().buffer();
+        for cell in buf.content() {
+            assert!(
+                !cell
+                    .symbol()
+                    .chars()
+                    .any(ipsedit::core::text::is_unsafe_char),
+                "after {keys:?}: raw {:?} in a cell",
+                cell.symbol()
+            );
+        }
+        let shot = h.screen(160, 40);
+        if ["1", "2", "3"].contains(&keys) {
+            assert!(
+                shot.contains("Evil\\x1b]0;pwned\\x07"),
+                "after {keys:?}:\n{shot}"
+            );
+        }
+    }
+}

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{List, ListItem, ListState, Paragraph, Wrap};
 
-use super::{behavior_style, behavior_word, block, fit};
+use super::{behavior_style, behavior_word, block, fit, safe};
 use crate::core::model::FilterAction;
 use crate::tui::app::{App, Focus};
 use crate::tui::forms::parse;
@@ -26,7 +26,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                     format!(" {:<7}", behavior_word(a.behavior)),
                     behavior_style(app, a.behavior),
                 ),
-                Span::raw(fit(&a.name, width)),
+                Span::raw(fit(&safe(&a.name), width)),
             ]))
         })
         .collect();
@@ -103,7 +103,11 @@ fn detail(frame: &mut Frame, area: Rect, app: &App, a: &FilterAction) {
         if let Some(p) = s.policy(*p)
             && let Some(r) = p.rules.iter().find(|x| x.id == *r)
         {
-            lines.push(Line::from(format!("  {} (policy {})", r.name, p.name)));
+            lines.push(Line::from(format!(
+                "  {} (policy {})",
+                safe(&r.name),
+                safe(&p.name)
+            )));
         }
     }
     if usage.rules.is_empty() {
@@ -114,7 +118,7 @@ fn detail(frame: &mut Frame, area: Rect, app: &App, a: &FilterAction) {
     }
     let para = Paragraph::new(lines)
         .wrap(Wrap { trim: false })
-        .block(block(app, a.name.clone(), false));
+        .block(block(app, safe(&a.name), false));
     frame.render_widget(para, area);
 }
 
