@@ -52,6 +52,19 @@ fn both_sizes(name: &str, app: &mut App) {
     insta::assert_snapshot!(format!("{name}_120x40"), render(app, 120, 40));
 }
 
+/// The rule wizard at its review step, adding the outbound rule of KB 813878 to the
+/// sample's policy: the answers, the filter typed, and the effective rows it adds.
+#[test]
+fn kb813878_wizard_review() {
+    let mut app = sample("kb813878");
+    keys(
+        &mut app,
+        r#"1 tab a "Block Outbound UDP 1434 Rule 2" enter "Outbound 1434" enter "0=*:1434:UDP" enter enter "block" enter"#,
+    );
+    both_sizes("kb813878_wizard", &mut app);
+    insta::assert_snapshot!("kb813878_wizard_60x20", render(&mut app, 60, 20));
+}
+
 #[test]
 fn kb811832_block_all_inbound() {
     let mut app = sample("kb811832");
@@ -88,7 +101,7 @@ fn kb813878_lab_diagnostics_policies_forms_help() {
 }
 
 /// The screens `assets/screenshots.md` shows, in order: (heading, snapshot name).
-const SCREENSHOTS: [(&str, &str); 7] = [
+const SCREENSHOTS: [(&str, &str); 8] = [
     (
         "View 1, policies and rules, diagnostics panel focused (`!`)",
         "kb813878_diagnostics_80x24",
@@ -108,6 +121,10 @@ const SCREENSHOTS: [(&str, &str); 7] = [
     (
         "View 1, rule detail (KB 811832, `Tab`)",
         "kb811832_policies_80x24",
+    ),
+    (
+        "The rule wizard (`a` on the rules pane), at its review step",
+        "kb813878_wizard_80x24",
     ),
     (
         "A form: editing a shared filter",

@@ -450,3 +450,35 @@ fn stored_names_with_escapes_are_shown_escaped() {
         }
     }
 }
+
+/// Why, bullet 7: at 60x20 the `6 Host` tab and `? help` fell off, and view 4 dropped the
+/// source column so a kerberos row read as "all outbound UDP allowed".
+#[test]
+fn at_60x20_every_tab_help_and_the_addresses_stay() {
+    let mut h = open(sample("kb813878"));
+    h.app.size = (60, 20);
+    for v in ["1", "2", "3", "4", "5 f2", "6"] {
+        h.keys(v);
+        let shot = h.screen(60, 20);
+        let lines: Vec<&str> = shot.lines().collect();
+        assert!(lines[1].contains("6 Host"), "view {v}: {}", lines[1]);
+        assert!(lines[1].contains("1 "), "view {v}: {}", lines[1]);
+        let bar = lines.last().copied().unwrap_or_default();
+        assert!(bar.contains("? help"), "view {v}: {bar}");
+    }
+    h.keys("4");
+    let shot = h.screen(60, 20);
+    let host = h.app.snapshot().host.interfaces[0].addr.to_string();
+    let kerberos: Vec<&str> = shot
+        .lines()
+        .filter(|l| l.contains(" kerber") && !l.contains("exemption:"))
+        .collect();
+    assert!(!kerberos.is_empty(), "{shot}");
+    for l in kerberos {
+        assert!(
+            l.contains(&host),
+            "a kerberos row names the host address: {l}"
+        );
+        assert!(l.contains(":88"), "and its port 88: {l}");
+    }
+}

@@ -53,9 +53,35 @@ pub fn title(frame: &mut Frame, area: Rect, app: &App) {
 
 pub fn tabs(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
+    let a = &app.analysis;
+    // Every view's tab stays reachable on a narrow terminal: full titles, then short
+    // ones, then numbers with only the current view's title.
+    let short = |v: View| match v {
+        View::Policies => "Pol",
+        View::Lists => "Lists",
+        View::Actions => "Act",
+        View::Effective => "Eff",
+        View::Lab => "Lab",
+        View::Host => "Host",
+    };
+    let labels = |style: u8| -> Vec<String> {
+        View::ALL
+            .iter()
+            .map(|&v| match style {
+                0 => format!(" {} {} ", v.number(), v.title()),
+                1 => format!(" {} {} ", v.number(), short(v)),
+                _ if v == app.view => format!(" {} {} ", v.number(), v.title()),
+                _ => format!(" {} ", v.number()),
+            })
+            .collect()
+    };
+    let room = (area.width as usize).saturating_sub(1 + 9);
+    let chosen = (0..3)
+        .map(labels)
+        .find(|l| l.iter().map(|s| s.chars().count()).sum::<usize>() <= room)
+        .unwrap_or_else(|| labels(2));
     let mut spans = vec![Span::raw(" ")];
-    for v in View::ALL {
-        let label = format!(" {} {} ", v.number(), v.title());
+    for (v, label) in View::ALL.into_iter().zip(chosen) {
         let role = if v == app.view {
             Role::TabActive
         } else {
@@ -63,7 +89,6 @@ pub fn tabs(frame: &mut Frame, area: Rect, app: &App) {
         };
         spans.push(Span::styled(label, t.style(role)));
     }
-    let a = &app.analysis;
     let counts = if a.unavailable.is_some() {
         " E- W- F-".to_string()
     } else {
@@ -162,10 +187,19 @@ pub fn keybar(frame: &mut Frame, area: Rect, app: &App) {
     };
     let mut spans = Vec::new();
     let mut used = 0usize;
+    // `? help` is always shown (it lists every key the bar has no room for).
+    let mut reserve = if pairs.iter().any(|(k, _)| k == "?") {
+        9
+    } else {
+        0
+    };
     for (k, d) in pairs {
         let w = k.chars().count() + d.chars().count() + 3;
-        if used + w > area.width as usize {
-            break;
+        if k == "?" {
+            reserve = 0;
+        }
+        if used + w + reserve > area.width as usize {
+            continue;
         }
         used += w;
         spans.push(Span::styled(format!(" {k}"), t.style(Role::Key)));
