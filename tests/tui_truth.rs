@@ -482,3 +482,32 @@ fn at_60x20_every_tab_help_and_the_addresses_stay() {
         assert!(l.contains(":88"), "and its port 88: {l}");
     }
 }
+
+/// Issue 8 item 10: the TUI does not import the CLI (both front ends use the core).
+#[test]
+fn the_tui_does_not_import_the_cli() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).expect("dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tui"),
+        &mut files,
+    );
+    assert!(files.len() > 20);
+    for f in files {
+        let text = std::fs::read_to_string(&f).expect("source");
+        assert!(
+            !text.contains("crate::cli"),
+            "{} imports the CLI",
+            f.display()
+        );
+    }
+}

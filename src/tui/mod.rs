@@ -33,7 +33,7 @@ use crossterm::event::{self, Event, KeyEventKind};
 
 use std::panic::{self, AssertUnwindSafe};
 
-use crate::cli::{CliError, Ctx};
+use crate::core::store::{Store, StoreError};
 use action::Action;
 use app::App;
 use runtime::{Runtime, dispatch};
@@ -43,17 +43,38 @@ use theme::Theme;
 /// this time.
 const IDLE_POLL: Duration = Duration::from_millis(100);
 
-/// Opens the TUI on the context's store.
-pub fn run(ctx: Ctx, theme: Option<String>) -> Result<(), CliError> {
+/// Why the TUI could not run, in the words the user sees; the front end that launched it
+/// picks the exit status (the TUI never imports the CLI).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TuiError {
+    /// Bad input: an unknown theme, a malformed store (exit 2).
+    Invalid(String),
+    /// Something failed: no terminal, an internal error (exit 1).
+    Failed(String),
+}
+
+impl From<StoreError> for TuiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Malformed { .. } | StoreError::TooLarge { .. } => {
+                TuiError::Invalid(format!("{e}\n  the store was not changed"))
+            }
+            other => TuiError::Failed(other.to_string()),
+        }
+    }
+}
+
+/// Opens the TUI on a store.
+pub fn run(store: Box<dyn Store>, theme: Option<String>) -> Result<(), TuiError> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let theme = Theme::select(theme.as_deref(), no_color).map_err(CliError::Invalid)?;
-    let loaded = ctx.store.load()?;
-    let name = store_name(&ctx.store.describe());
+    let theme = Theme::select(theme.as_deref(), no_color).map_err(TuiError::Invalid)?;
+    let loaded = store.load()?;
+    let name = store_name(&store.describe());
     let mut app = App::new(loaded.snapshot, loaded.revision, name, theme);
     // Saves would stay in memory: Ctrl-s says so and offers :w DIR and :export.
-    app.scratch = ctx.store.is_scratch();
+    app.scratch = store.is_scratch();
     app.looks.unicode = utf8_locale();
-    let mut rt = Runtime::with_worker(ctx.store);
+    let mut rt = Runtime::with_worker(store);
     signals::install();
     // A bug must not cost the admin their edits: the guard restores the terminal while the
     // panic unwinds, then the unsaved snapshot goes to a recovery file like on a hang-up.
@@ -63,7 +84,7 @@ pub fn run(ctx: Ctx, theme: Option<String>) -> Result<(), CliError> {
             let _ = panic::catch_unwind(AssertUnwindSafe(|| {
                 runtime::dispatch(&mut app, &mut rt, Action::Hangup("a crash".into()))
             }));
-            Err(CliError::Failed(
+            Err(TuiError::Failed(
                 "ipsedit stopped on an internal error (a bug: please report the message above); \
                  the store was not changed"
                     .into(),
@@ -81,9 +102,9 @@ pub fn run(ctx: Ctx, theme: Option<String>) -> Result<(), CliError> {
     result
 }
 
-fn event_loop(app: &mut App, rt: &mut Runtime) -> Result<(), CliError> {
+fn event_loop(app: &mut App, rt: &mut Runtime) -> Result<(), TuiError> {
     let mut guard = terminal::TerminalGuard::enter()
-        .map_err(|e| CliError::Failed(format!("cannot open the terminal: {e}")))?;
+        .map_err(|e| TuiError::Failed(format!("cannot open the terminal: {e}")))?;
     if let Ok(size) = guard.terminal.size() {
         app.size = (size.width, size.height);
     }
