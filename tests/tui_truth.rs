@@ -511,3 +511,29 @@ fn the_tui_does_not_import_the_cli() {
         );
     }
 }
+
+/// Why, bullet 5 / item 5: an empty table says why, with the key that fixes it.
+#[test]
+fn an_empty_table_says_why_and_which_key_fixes_it() {
+    let mut h = open(Snapshot::default());
+    h.keys("4");
+    assert!(h.screen(100, 30).contains("press 1 then a"));
+    let mut s = sample("kb813878");
+    s.assigned = None;
+    let mut h = open(s.clone());
+    h.keys("4");
+    assert!(
+        h.screen(100, 30).contains("press A"),
+        "{}",
+        h.screen(100, 30)
+    );
+    s.assigned = Some(s.policies[0].id);
+    s.host.interfaces.clear();
+    let mut h = open(s);
+    h.keys("4");
+    assert!(
+        h.screen(100, 30).contains("press 6 then e"),
+        "{}",
+        h.screen(100, 30)
+    );
+}

@@ -88,6 +88,24 @@ fn header(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// Why the table has no filter rows, with the key that fixes it (a first run: no policy,
+/// none assigned, or a host without an address so `me` matches nothing).
+pub fn first_run_hint(app: &App, filter_rows: usize) -> Option<String> {
+    if filter_rows > 0 {
+        return None;
+    }
+    let s = &app.doc.snapshot;
+    Some(if s.policies.is_empty() {
+        " no policy yet: press 1 then a, the rule wizard builds one".to_string()
+    } else if s.assigned.is_none() {
+        " no policy is assigned, so no filter applies: in view 1 select one and press A".to_string()
+    } else if s.host.interfaces.is_empty() {
+        " this host has no address, so `me` matches nothing: press 6 then e to set it".to_string()
+    } else {
+        return None;
+    })
+}
+
 /// The rows to show (filtered by `/`), marked against the stored state's table during a
 /// preview, and the summary line ("-4 rows: kerberos, rsvp").
 fn rows_with_diff(app: &App) -> (Vec<(&TableRow, Mark)>, Line<'static>) {
@@ -118,6 +136,9 @@ fn rows_with_diff(app: &App) -> (Vec<(&TableRow, Mark)>, Line<'static>) {
                 "exemptions"
             }
         );
+        if let Some(why) = first_run_hint(app, n - exempt) {
+            return (rows, Line::from(Span::styled(why, t.style(Role::Warning))));
+        }
         return (rows, Line::from(Span::styled(text, t.style(Role::Dim))));
     };
     let now: HashSet<String> = app.analysis.table.iter().map(TableRow::key).collect();
