@@ -272,12 +272,26 @@ fn kerberos_row_goes_with_no_default_exempt_1_and_a_form_rule_is_saved() {
     });
     assert!(!s.contains("kerberos"), "kerberos rows are gone:\n{s}");
 
+    // `a` on the rules pane opens the rule wizard.
     tmux.keys(&["1", "Tab", "a"]);
-    tmux.wait("the rule form", |s| s.contains("Add rule"));
-    tmux.text("Allow web from e2e");
+    tmux.wait("the rule wizard", |s| s.contains("Rule wizard"));
+    for (text, step) in [
+        ("Allow web from e2e", "Filter list"),
+        ("Web", "Filter (Enter"),
+        ("tcp any -> me:80", "tcp any -> me:80"),
+    ] {
+        tmux.text(text);
+        tmux.keys(&["Enter"]);
+        tmux.wait(step, |s| s.contains(step));
+    }
+    tmux.keys(&["Enter"]);
+    tmux.wait("the action step", |s| s.contains("Filter action"));
+    tmux.text("permit");
+    tmux.keys(&["Enter"]);
+    tmux.wait("the review", |s| s.contains("Effective rows this adds"));
     tmux.keys(&["Enter"]);
     tmux.wait("the new rule", |s| {
-        s.contains("Allow web from e2e") && !s.contains("Add rule")
+        s.contains("Allow web from e2e") && !s.contains("Rule wizard")
     });
     tmux.keys(&["C-s"]);
     tmux.wait("the save message", |s| s.contains("saved revision"));

@@ -57,7 +57,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
 fn detail(frame: &mut Frame, area: Rect, app: &App, a: &FilterAction) {
     let t = &app.theme;
     let s = &app.doc.snapshot;
-    let label = |l: &str| Span::styled(format!("{l:<12}"), t.style(Role::Label));
+    // Labels are at most 11 characters: the 12th column is the gap before the value.
+    let label = |l: &str| Span::styled(format!("{l:<11} "), t.style(Role::Label));
     let yes = |b: bool| if b { "yes" } else { "no" };
     let mut lines = vec![Line::from(vec![
         label("Action"),
@@ -77,8 +78,11 @@ fn detail(frame: &mut Frame, area: Rect, app: &App, a: &FilterAction) {
         };
         lines.push(Line::from(vec![label("Methods"), Span::raw(methods)]));
         lines.push(Line::from(vec![
-            label("Unsecured in"),
-            Span::raw(format!("{} (inpass)", yes(a.inpass))),
+            label("Inpass"),
+            Span::raw(format!(
+                "{} (accept unsecured in, answer secured)",
+                yes(a.inpass)
+            )),
         ]));
         lines.push(Line::from(vec![
             label("Fallback"),

@@ -240,7 +240,10 @@ fn rule_detail(frame: &mut Frame, area: Rect, app: &App, r: &Rule) {
         Span::raw(format!("tunnel {tunnel}")),
         Span::styled(sep(app), t.style(Role::Border)),
         Span::raw(format!("connection {}", r.connection.word())),
-        Span::styled(sep(app), t.style(Role::Border)),
+    ]));
+    // On a line of its own: wrapped after a separator it left a stray border glyph.
+    lines.push(Line::from(vec![
+        label("State"),
         Span::raw(if r.active { "active" } else { "inactive" }),
     ]));
     if !r.description.is_empty() {
