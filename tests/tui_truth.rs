@@ -537,3 +537,18 @@ fn an_empty_table_says_why_and_which_key_fixes_it() {
         h.screen(100, 30)
     );
 }
+
+/// Why, bullet 3: the filter form took a mask with holes, called 10.0.0.300 a name, and
+/// did not point at an en dash.
+#[test]
+fn the_filter_form_refuses_what_the_importers_refuse() {
+    let h = open(sample("kb813878"));
+    let host = &h.app.snapshot().host;
+    use ipsedit::tui::forms::parse::address;
+    let e = address("10.0.0.0/255.0.255.0", host).expect_err("mask with holes");
+    assert!(e.contains("'255.0.255.0' is not a contiguous mask"), "{e}");
+    let e = address("10.0.0.300", host).expect_err("bad address");
+    assert!(e.contains("is not an IPv4 address"), "{e}");
+    let e = address("host\u{2013}a.example", host).expect_err("en dash");
+    assert!(e.contains("character 5") && e.contains("U+2013"), "{e}");
+}
