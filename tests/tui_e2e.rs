@@ -118,8 +118,10 @@ fn open_sample(socket: &str, then: &str) -> (tempfile::TempDir, std::path::PathB
     let tmux = Tmux {
         socket: format!("{socket}-{}", std::process::id()),
     };
+    // Recovery copies go to the state directory, never beside the store.
     let cmd = format!(
-        "env LANG=C.UTF-8 TERM=xterm-256color {bin} --store {}{then}",
+        "env LANG=C.UTF-8 TERM=xterm-256color XDG_STATE_HOME={} {bin} --store {}{then}",
+        tmp.path().join("state").display(),
         store.display()
     );
     tmux.run(&[
@@ -153,16 +155,18 @@ fn a_dropped_terminal_ends_the_session_and_keeps_the_edits() {
 
     let needle = store.display().to_string();
     let start = Instant::now();
+    let state = tmp.path().join("state").join("ipsedit");
     let recovery = loop {
-        let found = std::fs::read_dir(tmp.path())
-            .expect("tempdir")
+        let found = std::fs::read_dir(&state)
+            .into_iter()
+            .flatten()
             .flatten()
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .find(|n| n.starts_with("kb813878.recovery-"));
         if let Some(name) = found
             && processes_mentioning(&needle).is_empty()
         {
-            break tmp.path().join(name);
+            break state.join(name);
         }
         if start.elapsed() >= Duration::from_secs(10) {
             // Do not leave a spinning process behind a failed run.
@@ -175,8 +179,9 @@ fn a_dropped_terminal_ends_the_session_and_keeps_the_edits() {
         assert!(
             start.elapsed() < Duration::from_secs(10),
             "after the terminal vanished: recovery file {:?}, still running {:?}",
-            std::fs::read_dir(tmp.path())
-                .expect("tempdir")
+            std::fs::read_dir(&state)
+                .into_iter()
+                .flatten()
                 .flatten()
                 .map(|e| e.file_name())
                 .collect::<Vec<_>>(),
@@ -186,9 +191,61 @@ fn a_dropped_terminal_ends_the_session_and_keeps_the_edits() {
     };
     let text = std::fs::read_to_string(&recovery).expect("recovery file");
     assert!(text.contains("Block UDP 1434 Filter"), "{text}");
+    assert_private(&state, &recovery);
+    assert_eq!(
+        std::fs::read_dir(tmp.path())
+            .expect("tempdir")
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().contains("recovery"))
+            .count(),
+        0,
+        "nothing beside the store"
+    );
     // The store itself was never touched: the edit (unassign) lives only in the copy.
     let store_text = std::fs::read_to_string(store.join("store.ron")).expect("store");
     assert!(store_text.contains("assigned: Some("), "{store_text}");
+}
+
+/// The state directory is 0700 and the recovery copy 0600.
+fn assert_private(dir: &Path, file: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+    assert_eq!(mode(dir), 0o700, "{}", dir.display());
+    assert_eq!(mode(file), 0o600, "{}", file.display());
+}
+
+/// SIGTERM: the edits go to a recovery copy and the exit status is 128 + 15.
+#[test]
+fn sigterm_keeps_the_edits_and_exits_143() {
+    if !tmux_available() {
+        return;
+    }
+    let (tmp, store, tmux) = open_sample("ipsedit-term", "; echo EXIT=$?; sleep 5");
+    tmux.keys(&["A"]);
+    tmux.wait("the unsaved marker", |s| s.contains("[+]"));
+    let needle = format!("--store {}", store.display());
+    let procs = processes_mentioning(&needle);
+    let pid = procs
+        .iter()
+        .find(|p| p.contains("ipsedit") && !p.contains("sh -c") && !p.contains("env "))
+        .and_then(|p| p.split_once(':'))
+        .map(|(pid, _)| pid.to_string())
+        .unwrap_or_else(|| panic!("the TUI process among {procs:?}"));
+    Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    let screen = tmux.wait("the exit status", |s| s.contains("EXIT="));
+    assert!(screen.contains("EXIT=143"), "{screen}");
+    assert!(screen.contains("unsaved edits were written to"), "{screen}");
+    let state = tmp.path().join("state").join("ipsedit");
+    let files: Vec<_> = std::fs::read_dir(&state)
+        .expect("state dir")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_private(&state, &files[0]);
 }
 
 #[test]
@@ -215,12 +272,26 @@ fn kerberos_row_goes_with_no_default_exempt_1_and_a_form_rule_is_saved() {
     });
     assert!(!s.contains("kerberos"), "kerberos rows are gone:\n{s}");
 
+    // `a` on the rules pane opens the rule wizard.
     tmux.keys(&["1", "Tab", "a"]);
-    tmux.wait("the rule form", |s| s.contains("Add rule"));
-    tmux.text("Allow web from e2e");
+    tmux.wait("the rule wizard", |s| s.contains("Rule wizard"));
+    for (text, step) in [
+        ("Allow web from e2e", "Filter list"),
+        ("Web", "Filter (Enter"),
+        ("tcp any -> me:80", "tcp any -> me:80"),
+    ] {
+        tmux.text(text);
+        tmux.keys(&["Enter"]);
+        tmux.wait(step, |s| s.contains(step));
+    }
+    tmux.keys(&["Enter"]);
+    tmux.wait("the action step", |s| s.contains("Filter action"));
+    tmux.text("permit");
+    tmux.keys(&["Enter"]);
+    tmux.wait("the review", |s| s.contains("Effective rows this adds"));
     tmux.keys(&["Enter"]);
     tmux.wait("the new rule", |s| {
-        s.contains("Allow web from e2e") && !s.contains("Add rule")
+        s.contains("Allow web from e2e") && !s.contains("Rule wizard")
     });
     tmux.keys(&["C-s"]);
     tmux.wait("the save message", |s| s.contains("saved revision"));
@@ -244,4 +315,157 @@ fn kerberos_row_goes_with_no_default_exempt_1_and_a_form_rule_is_saved() {
             .any(|l| l.starts_with("NoDefaultExempt") && l.trim_end().ends_with('1')),
         "{config}"
     );
+}
+
+/// The effective rows of a store as `table --json` gives them, without the names and ids
+/// that differ between two ways of building the same policy.
+fn effective_rows(store: &Path) -> Vec<serde_json::Value> {
+    let out = Command::new(env!("CARGO_BIN_EXE_ipsedit"))
+        .args(["--store", &store.display().to_string(), "table", "--json"])
+        .output()
+        .expect("table runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    v["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "weight": r["weight"], "direction": r["direction"], "src": r["src"],
+                "dst": r["dst"], "protocol": r["protocol"], "src_port": r["src_port"],
+                "dst_port": r["dst_port"], "action": r["action"],
+                "kind": r["origin"]["kind"], "exemption": r["origin"]["exemption"],
+            })
+        })
+        .collect()
+}
+
+/// Issue 8 item 4: the KB 813878 policy from an empty store with the rule wizard, in at
+/// most 25 keys besides the names and specs typed; the store then has the same effective
+/// table as the article's two ipseccmd lines (plus the host address both are given).
+#[test]
+fn the_wizard_builds_kb813878_in_at_most_25_keys() {
+    if !tmux_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = tmp.path().join("fresh");
+    let bin = env!("CARGO_BIN_EXE_ipsedit");
+    let tmux = Tmux {
+        socket: format!("ipsedit-wizard-{}", std::process::id()),
+    };
+    let cmd = format!(
+        "env LANG=C.UTF-8 TERM=xterm-256color XDG_STATE_HOME={} {bin} --store {}; sleep 5",
+        tmp.path().join("state").display(),
+        store.display()
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        &cmd,
+    ]);
+    tmux.wait("the empty policies view", |s| s.contains("1 Policies"));
+    let mut counted = 0;
+    let mut key = |k: &str| {
+        counted += 1;
+        tmux.keys(&[k]);
+    };
+    let type_text = |t: &str| {
+        tmux.text(t);
+        std::thread::sleep(Duration::from_millis(60));
+    };
+    key("a");
+    type_text("Block UDP 1434 Filter");
+    key("Enter");
+    type_text("Block Inbound UDP 1434 Rule");
+    key("Enter");
+    type_text("Inbound UDP 1434");
+    key("Enter");
+    type_text("*=0:1434:UDP");
+    key("Enter");
+    key("Enter");
+    type_text("block");
+    key("Enter");
+    type_text("192.0.2.10/24");
+    key("Enter");
+    key("Enter");
+    key("a");
+    type_text("Block Outbound UDP 1434 Rule");
+    key("Enter");
+    type_text("Outbound UDP 1434");
+    key("Enter");
+    type_text("0=*:1434:UDP");
+    key("Enter");
+    key("Enter");
+    type_text("block");
+    key("Enter");
+    key("Enter");
+    key("C-s");
+    tmux.wait("the save", |s| s.contains("saved revision 1"));
+    key("q");
+    assert!(counted <= 25, "{counted} keys");
+    eprintln!("wizard: KB 813878 from an empty store in {counted} keys");
+
+    let article = tmp.path().join("article");
+    let a = article.display().to_string();
+    for args in [
+        vec![
+            "ipseccmd",
+            "-w",
+            "REG",
+            "-p",
+            "Block UDP 1434 Filter",
+            "-r",
+            "Block Inbound UDP 1434 Rule",
+            "-f",
+            "*=0:1434:UDP",
+            "-n",
+            "BLOCK",
+            "-x",
+        ],
+        vec![
+            "ipseccmd",
+            "-w",
+            "REG",
+            "-p",
+            "Block UDP 1434 Filter",
+            "-r",
+            "Block Outbound UDP 1434 Rule",
+            "-f",
+            "0=*:1434:UDP",
+            "-n",
+            "BLOCK",
+        ],
+        vec!["config", "set", "me", "192.0.2.10/24"],
+    ] {
+        let st = Command::new(bin)
+            .args(["--store", &a])
+            .args(&args)
+            .output()
+            .expect("ipsedit runs");
+        assert!(
+            st.status.success(),
+            "{}",
+            String::from_utf8_lossy(&st.stderr)
+        );
+    }
+    let wizard = effective_rows(&store);
+    assert!(
+        wizard
+            .iter()
+            .any(|r| r["dst_port"] == 1434 && r["action"] == "block"),
+        "{wizard:#?}"
+    );
+    assert_eq!(wizard, effective_rows(&article));
 }

@@ -121,22 +121,59 @@ fn every_view_survives_resizes_with_the_selection_in_view() {
     }
 }
 
+/// Each overlay stays open through the resizes and is on screen again at every size
+/// where it has room (the 20x5 frame only has to draw without panicking).
 #[test]
 fn overlays_survive_resizes() {
-    for script in [
-        "?",
-        "1 a",
-        "2 tab e",
-        "2 d",
-        ": \"exem\"",
-        "4 / \"ud\"",
-        "5 i",
+    for (script, marker) in [
+        ("?", "Help"),
+        ("1 a", "Add policy"),
+        ("2 tab e", "Source"),
+        ("2 d", "Delete"),
+        (": \"exem\"", ":exem"),
+        ("4 / \"ud\"", "/ud"),
+        ("5 i", "packet >"),
     ] {
         let mut a = app();
         keys(&mut a, script);
+        let mode = format!("{:?}", std::mem::discriminant(&a.mode));
         for (w, h) in SIZES {
             update(&mut a, Action::Resize(w, h));
-            draw(&a, w, h);
+            let lines = draw(&a, w, h);
+            assert_eq!(
+                format!("{:?}", std::mem::discriminant(&a.mode)),
+                mode,
+                "{script}: the overlay closed on a resize to {w}x{h}"
+            );
+            if w >= 40 {
+                assert!(
+                    lines.iter().any(|(l, _)| l.contains(marker)),
+                    "{script} at {w}x{h}: {marker:?} not on screen\n{}",
+                    lines
+                        .iter()
+                        .map(|(l, _)| l.as_str())
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                );
+            }
+        }
+    }
+}
+
+/// View 6 shows the host profile at every size with room for it.
+#[test]
+fn the_host_view_keeps_its_profile_through_resizes() {
+    let mut a = app();
+    keys(&mut a, "6");
+    let profile = a.doc.snapshot.host.profile.id().to_string();
+    for (w, h) in SIZES {
+        update(&mut a, Action::Resize(w, h));
+        let lines = draw(&a, w, h);
+        if w >= 40 {
+            assert!(
+                lines.iter().any(|(l, _)| l.contains(&profile)),
+                "host view at {w}x{h}: {profile} not on screen"
+            );
         }
     }
 }

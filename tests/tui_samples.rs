@@ -1,6 +1,26 @@
 //! Snapshots of the TUI on the sample stores as shipped (`samples/*/store.ron`, loaded
 //! through `FileStore`), at 80x24 and 120x40, so the pictures follow the samples. Also the
 //! source of the text screenshots in `assets/screenshots.md` (see `screenshots_md`).
+//!
+//! Review note (issue 15; every committed TUI snapshot re-read by eye, 2026-11-30):
+//! - `kb811832_policies_*`: view 1, the block-all policy with its rule detail; the rule's
+//!   Auth/tunnel/connection on one line and its state on its own (no stray `│`).
+//! - `kb811832_effective_*`: view 4, exemption rows first (kerberos, IKE, RSVP,
+//!   multicast, broadcast, IPv6) then the block row; cut origins end in `~`.
+//! - `kb813878_dynamic_effective_*`: a dynamic rule merged into the table, `G` at the end.
+//! - `kb813878_lab_kerberos_*`: view 5, F2: PERMIT by the kerberos exemption, the losing
+//!   block row, the fix with the netsh/reg commands.
+//! - `kb813878_diagnostics_*`: the panel open, F101 bypass findings listed.
+//! - `kb813878_form_filter_*`: editing a shared filter, the impact line, errors under the
+//!   field.
+//! - `kb813878_help_120x40`: help generated from the keymap, the `:` commands last.
+//! - `kb813878_wizard_*` (80x24, 120x40, 60x20): the rule wizard's review step with the
+//!   row it adds; at 60x20 all six tabs and the key bar still show.
+//!
+//! The pane snapshots under `src/tui/panes/snapshots/` show each view on the built-in
+//! samples: actions (label column 11 wide, so `Inpass` no longer runs into its value),
+//! host (the restart note wraps with its indent), lists, policies, effective (and its
+//! preview marks against the stored table), lab, diagnostics, form, help.
 
 use std::path::PathBuf;
 
@@ -29,6 +49,37 @@ fn sample(name: &str) -> App {
     app
 }
 
+/// The tracked sample files as they were when this test binary was built: a test that
+/// opened them must leave them byte for byte the same.
+const TRACKED: [(&str, &[u8]); 3] = [
+    ("kb811832", include_bytes!("../samples/kb811832/store.ron")),
+    ("kb813878", include_bytes!("../samples/kb813878/store.ron")),
+    (
+        "kb813878-dynamic",
+        include_bytes!("../samples/kb813878-dynamic/store.ron"),
+    ),
+];
+
+fn assert_samples_untouched() {
+    for (name, bytes) in TRACKED {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("samples")
+            .join(name);
+        let files: Vec<_> = std::fs::read_dir(&dir)
+            .expect("sample dir")
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(
+            files,
+            vec![std::ffi::OsString::from("store.ron")],
+            "{name}: new files"
+        );
+        let now = std::fs::read(dir.join("store.ron")).expect("sample");
+        assert!(now == bytes, "samples/{name}/store.ron changed");
+    }
+}
+
 fn keys(app: &mut App, s: &str) {
     for k in script(s) {
         let mut fx = update(app, Action::Key(k));
@@ -48,8 +99,22 @@ fn render(app: &mut App, w: u16, h: u16) -> String {
 }
 
 fn both_sizes(name: &str, app: &mut App) {
+    assert_samples_untouched();
     insta::assert_snapshot!(format!("{name}_80x24"), render(app, 80, 24));
     insta::assert_snapshot!(format!("{name}_120x40"), render(app, 120, 40));
+}
+
+/// The rule wizard at its review step, adding the outbound rule of KB 813878 to the
+/// sample's policy: the answers, the filter typed, and the effective rows it adds.
+#[test]
+fn kb813878_wizard_review() {
+    let mut app = sample("kb813878");
+    keys(
+        &mut app,
+        r#"1 tab a "Block Outbound UDP 1434 Rule 2" enter "Outbound 1434" enter "0=*:1434:UDP" enter enter "block" enter"#,
+    );
+    both_sizes("kb813878_wizard", &mut app);
+    insta::assert_snapshot!("kb813878_wizard_60x20", render(&mut app, 60, 20));
 }
 
 #[test]
@@ -88,7 +153,7 @@ fn kb813878_lab_diagnostics_policies_forms_help() {
 }
 
 /// The screens `assets/screenshots.md` shows, in order: (heading, snapshot name).
-const SCREENSHOTS: [(&str, &str); 7] = [
+const SCREENSHOTS: [(&str, &str); 8] = [
     (
         "View 1, policies and rules, diagnostics panel focused (`!`)",
         "kb813878_diagnostics_80x24",
@@ -108,6 +173,10 @@ const SCREENSHOTS: [(&str, &str); 7] = [
     (
         "View 1, rule detail (KB 811832, `Tab`)",
         "kb811832_policies_80x24",
+    ),
+    (
+        "The rule wizard (`a` on the rules pane), at its review step",
+        "kb813878_wizard_80x24",
     ),
     (
         "A form: editing a shared filter",

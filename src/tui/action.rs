@@ -46,6 +46,8 @@ pub enum Command {
     ProfileNext,
     ProfilePrev,
     EditPacket,
+    /// `i` in the lab: a fresh packet (earlier ones on Up/Down).
+    NewPacket,
     Preset(u8),
     EditHost,
 }
@@ -66,10 +68,21 @@ pub enum Action {
     Analyzed(Box<Analysis>),
     /// The store answered a save.
     Saved(Result<Revision, SaveFailure>),
+    /// `:w DIR` answered: the new revision and the store's description, or why not.
+    SavedInto(Result<(Revision, String), String>),
+    /// `:export` answered: the message to show, or why it failed.
+    Exported(Result<String, String>),
     /// The store answered a reload (`:e!`).
     Loaded(Result<Box<(Snapshot, Revision)>, String>),
     /// The terminal went away (SIGHUP, SIGTERM, or the tty returned an error).
     Hangup(String),
+}
+
+/// The script formats `:export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Netsh,
+    Ipseccmd,
 }
 
 /// Why a save failed, already in the words the user sees.
@@ -97,6 +110,18 @@ pub enum Effect {
     Reload,
     /// Unsaved edits must survive the session ending: write a recovery copy.
     WriteRecovery(Box<Snapshot>),
+    /// `:w DIR`: save into the file store at DIR, which becomes the session's store.
+    SaveInto {
+        dir: std::path::PathBuf,
+        snapshot: Box<Snapshot>,
+        summary: String,
+    },
+    /// `:export netsh|ipseccmd FILE`.
+    Export {
+        format: ExportFormat,
+        path: std::path::PathBuf,
+        snapshot: Box<Snapshot>,
+    },
     Quit,
 }
 

@@ -14,6 +14,9 @@ use super::action::AnalyzeRequest;
 use super::app::Preview;
 use super::edit::Target;
 
+/// How many items of one code the engine lists (the rest are only counted).
+pub const LISTED_PER_CODE: usize = engine::check::MAX_PER_CODE;
+
 /// One row of the effective table, formatted for display.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableRow {
@@ -126,14 +129,35 @@ pub struct Analysis {
     pub diagnostics: Vec<Diagnostic>,
     /// Set when the engine is not available (it is built in parallel); views say so.
     pub unavailable: Option<String>,
+    /// The preview this analysis was computed with: the header and marks describe the
+    /// analysis on screen, never a preview whose answer has not arrived yet.
+    pub preview: Preview,
+    /// The configured NoDefaultExempt of the host context analysed (stored or previewed).
+    pub configured_exempt: Option<u32>,
+    /// During a preview, the table of the stored host context: `+`/`-` marks compare with
+    /// what is stored, not with the previous preview step.
+    pub stored_table: Option<Vec<TableRow>>,
+    /// The engine's totals (errors, warnings, findings): they count every item, also
+    /// those past the per-code cap that `diagnostics` leaves out.
+    pub totals: [usize; 3],
+    /// Items counted in `totals` but not listed in `diagnostics` (the engine's cap).
+    pub omitted: usize,
 }
 
 impl Analysis {
+    /// How many items of this severity the engine found (listed or not).
     pub fn count(&self, sev: Severity) -> usize {
-        self.diagnostics
+        let i = match sev {
+            Severity::Error => 0,
+            Severity::Warning => 1,
+            Severity::Finding => 2,
+        };
+        let listed = self
+            .diagnostics
             .iter()
             .filter(|d| d.severity == sev)
-            .count()
+            .count();
+        self.totals[i].max(listed)
     }
 }
 
@@ -156,6 +180,13 @@ pub fn analyze(req: &AnalyzeRequest) -> Analysis {
     let table = EffectiveTable::build(&req.snapshot, None, &host);
     let report = engine::check_with_table(&req.snapshot, &table);
     let nde = table.no_default_exempt;
+    let stored_table = (req.preview != Preview::default()).then(|| {
+        EffectiveTable::build(&req.snapshot, None, &req.snapshot.host)
+            .rows
+            .iter()
+            .map(display_row)
+            .collect()
+    });
     Analysis {
         generation: req.generation,
         profile: table.profile,
@@ -184,6 +215,11 @@ pub fn analyze(req: &AnalyzeRequest) -> Analysis {
             })
             .collect(),
         unavailable: None,
+        preview: req.preview,
+        configured_exempt: host.no_default_exempt,
+        stored_table,
+        totals: [report.errors, report.warnings, report.findings],
+        omitted: report.omitted.iter().map(|o| o.count).sum(),
     }
 }
 

@@ -117,12 +117,14 @@ pub enum Mode {
     Normal,
     /// The help screen, scrolled down by this many lines.
     Help(u16),
-    Command(String),
+    Command(super::input::LineBuf),
     /// `/` in view 4: the text typed so far filters the table rows.
-    Find(String),
+    Find(super::input::LineBuf),
     /// Typing a packet in view 5.
     Packet,
     Form(Box<Form>),
+    /// The rule wizard (`a` on view 1's rules, or on an empty policy list).
+    Wizard(Box<super::wizard::Wizard>),
     Confirm(Confirm),
 }
 
@@ -136,20 +138,23 @@ pub struct Looks {
 pub struct App {
     pub doc: Document,
     pub store_name: String,
+    /// A scratch session (`--from FILE`): the store lives in memory only, so Ctrl-s has
+    /// nowhere to write and says what can be done instead.
+    pub scratch: bool,
     pub view: View,
     pub focus: Focus,
     pub sel: Selection,
     pub mode: Mode,
     pub message: Option<Message>,
     pub diagnostics_open: bool,
+    /// The pane that had the focus before the diagnostics panel took it.
+    pub focus_before_diagnostics: Focus,
     /// How far the selected diagnostic's message is scrolled (J/K).
     pub detail_scroll: u16,
     pub keymap: Keymap,
     pub theme: Theme,
     pub looks: Looks,
     pub preview: Preview,
-    /// The table before the last preview change, to highlight appearing/vanishing rows.
-    pub preview_before: Option<Vec<super::analysis::TableRow>>,
     pub table_find: String,
     pub lab: Lab,
     /// Latest engine results; `analysis.generation < generation` means a run is pending.
@@ -158,6 +163,8 @@ pub struct App {
     /// A debounced re-check is due at this instant (set while typing in a form).
     pub recheck_due: Option<Instant>,
     pub quit: bool,
+    /// The session ends because of this signal (SIGTERM, SIGHUP): exit 128 + it.
+    pub exit_signal: Option<i32>,
     /// The quit confirm chose "save and quit": quit once the save succeeds.
     pub quit_after_save: bool,
     pub size: (u16, u16),
@@ -168,24 +175,26 @@ impl App {
         App {
             doc: Document::new(snapshot, revision),
             store_name,
+            scratch: false,
             view: View::Policies,
             focus: Focus::Main,
             sel: Selection::default(),
             mode: Mode::Normal,
             message: None,
             diagnostics_open: false,
+            focus_before_diagnostics: Focus::Main,
             detail_scroll: 0,
             keymap: Keymap::default_keymap(),
             theme,
             looks: Looks { unicode: true },
             preview: Preview::default(),
-            preview_before: None,
             table_find: String::new(),
             lab: Lab::default(),
             analysis: Analysis::default(),
             generation: 0,
             recheck_due: None,
             quit: false,
+            exit_signal: None,
             quit_after_save: false,
             size: (80, 24),
         }

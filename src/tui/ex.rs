@@ -1,8 +1,8 @@
 //! The `:` command line: `:assign NAME`, `:unassign`, `:os PROFILE`, `:exempt 0..3|default`,
-//! `:w`, `:q`, `:q!`, `:wq`, `:e!`, `:theme NAME`, `:help`. Unlike view 4's preview keys,
+//! `:w [DIR]`, `:export netsh|ipseccmd FILE`, `:q`, `:q!`, `:wq`, `:e!`, `:theme NAME`, `:help`. Unlike view 4's preview keys,
 //! `:os` and `:exempt` change the stored host context (as undoable edits).
 
-use super::action::{Command, Effect};
+use super::action::{Command, Effect, ExportFormat};
 use super::app::{App, Mode};
 use super::cursor;
 use super::edit::Target;
@@ -11,8 +11,7 @@ use super::update::{edit, run as run_command, save};
 use crate::core::model::OsProfile;
 
 /// The commands, for `:help` and error messages.
-pub const COMMANDS: &str =
-    ":assign NAME  :unassign  :os PROFILE  :exempt 0-3|default  :w  :q  :q!  :wq  :e!  :theme NAME";
+pub const COMMANDS: &str = ":assign NAME  :unassign  :os PROFILE  :exempt 0-3|default  :w [DIR]  :export netsh|ipseccmd FILE  :q  :q!  :wq  :e!  :theme NAME";
 
 pub fn run(app: &mut App, line: &str) -> Vec<Effect> {
     let line = line.trim().trim_start_matches(':').trim();
@@ -24,7 +23,11 @@ pub fn run(app: &mut App, line: &str) -> Vec<Effect> {
         "" => Vec::new(),
         // Same rule as Ctrl-s: an unchanged document is not saved again, so repeated `:w`
         // cannot push real revisions out of the 20 the store keeps.
-        "w" | "write" => run_command(app, Command::Save),
+        "w" | "write" if arg.is_empty() => run_command(app, Command::Save),
+        "w" | "write" => save_into(app, arg, false),
+        "wq" | "x" if app.scratch && !arg.is_empty() => save_into(app, arg, true),
+        "wq" | "x" if app.scratch => fail(app, super::update::SCRATCH_SAVE.to_string()),
+        "export" => export(app, arg),
         "q" | "quit" => run_command(app, Command::Quit),
         "q!" | "quit!" => {
             app.quit = true;
@@ -130,6 +133,41 @@ fn assign(app: &mut App, name: &str) -> Vec<Effect> {
     cursor::select(app, Target::Policy(id));
     app.info(format!("assigned {pname:?} (Ctrl-s saves)"));
     fx
+}
+
+fn save_into(app: &mut App, dir: &str, then_quit: bool) -> Vec<Effect> {
+    let dir = dir.trim_matches('"');
+    app.quit_after_save = then_quit;
+    vec![Effect::SaveInto {
+        dir: dir.into(),
+        snapshot: Box::new(app.doc.snapshot.clone()),
+        summary: app.doc.summary(),
+    }]
+}
+
+fn export(app: &mut App, arg: &str) -> Vec<Effect> {
+    let (fmt, file) = match arg.split_once(char::is_whitespace) {
+        Some((f, p)) => (f, p.trim().trim_matches('"')),
+        None => (arg, ""),
+    };
+    let format = match fmt {
+        "netsh" => ExportFormat::Netsh,
+        "ipseccmd" => ExportFormat::Ipseccmd,
+        _ => {
+            return fail(
+                app,
+                format!("export {fmt:?}: use :export netsh FILE or :export ipseccmd FILE"),
+            );
+        }
+    };
+    if file.is_empty() {
+        return fail(app, format!(":export {fmt} needs a FILE to write"));
+    }
+    vec![Effect::Export {
+        format,
+        path: file.into(),
+        snapshot: Box::new(app.doc.snapshot.clone()),
+    }]
 }
 
 fn fail(app: &mut App, msg: String) -> Vec<Effect> {

@@ -11,6 +11,7 @@ use super::cursor;
 use super::edit::{self, Target};
 use super::forms::{Form, objects};
 use super::update::{analyze, edit};
+use super::wizard::{self as wiz, Step, Wizard};
 use crate::core::model::OsProfile;
 
 /// The packets of the seed scenarios, for F2..F7 in the lab.
@@ -33,11 +34,17 @@ fn open_form(app: &mut App, mut form: Form) -> Vec<Effect> {
 pub fn open_add(app: &mut App) -> Vec<Effect> {
     let s = &app.doc.snapshot;
     let form = match (app.view, app.focus) {
+        // The rule wizard: from the rules pane, or when there is no policy yet.
+        (View::Policies, Focus::Main) if s.policies.is_empty() => {
+            app.mode = Mode::Wizard(Box::new(Wizard::new(None, s)));
+            return Vec::new();
+        }
         (View::Policies, Focus::Main) => objects::policy(s, None),
-        (View::Policies, Focus::Children) => match s.policies.get(app.sel.policy) {
-            Some(p) => objects::rule(s, p.id, None),
-            None => return nothing(app, "add a policy first"),
-        },
+        (View::Policies, Focus::Children) => {
+            let policy = s.policies.get(app.sel.policy).map(|p| p.name.clone());
+            app.mode = Mode::Wizard(Box::new(Wizard::new(policy.as_deref(), s)));
+            return Vec::new();
+        }
         (View::Lists, Focus::Main) => objects::filter_list(s, None),
         (View::Lists, Focus::Children) => match s.filter_lists.get(app.sel.list) {
             Some(l) => objects::filter(s, l.id, None),
@@ -131,8 +138,17 @@ pub fn form_live_line(app: &mut App) {
     {
         let dr = rows as i64 - r0 as i64;
         let dd = diags as i64 - d0 as i64;
+        let plural = |n: i64, one: &str, many: &str| {
+            if n.abs() == 1 {
+                one.to_string()
+            } else {
+                many.to_string()
+            }
+        };
         form.live = Some(format!(
-            "effect: {dr:+} rows in the effective table, {dd:+} diagnostics"
+            "effect: {dr:+} {} in the effective table, {dd:+} {}",
+            plural(dr, "row", "rows"),
+            plural(dd, "diagnostic", "diagnostics")
         ));
     }
 }
@@ -175,10 +191,17 @@ pub fn toggle_assign(app: &mut App) -> Vec<Effect> {
         app.info(format!("unassigned {name:?}: no policy is active"));
         fx
     } else {
+        let previous = app
+            .doc
+            .snapshot
+            .assigned
+            .and_then(|a| app.doc.snapshot.policies.iter().find(|p| p.id == a))
+            .map(|p| p.name.clone());
         let fx = edit(app, &format!("assign {name}"), |s| s.assigned = Some(id));
-        app.info(format!(
-            "assigned {name:?} (the previous one is unassigned)"
-        ));
+        app.info(match previous {
+            Some(prev) => format!("assigned {name:?} ({prev:?} is no longer assigned)"),
+            None => format!("assigned {name:?}"),
+        });
         fx
     }
 }
@@ -228,7 +251,6 @@ fn start_preview(app: &mut App) -> Vec<Effect> {
     {
         app.preview = Default::default();
     }
-    app.preview_before = Some(app.analysis.table.clone());
     vec![analyze(app)]
 }
 
@@ -241,9 +263,34 @@ pub fn preset(app: &mut App, n: u8) {
 
 pub fn run_packet(app: &mut App) {
     let text = app.lab.text();
-    app.lab.result = Some(analysis::explain(&app.doc.snapshot, &app.preview, &text));
+    if !text.trim().is_empty() && app.lab.history.last() != Some(&text) {
+        app.lab.history.push(text.clone());
+    }
+    app.lab.recalled = None;
+    app.lab.packet = text.clone();
+    explain_again(app);
     app.lab.ran_at = Some(Instant::now());
     app.lab.scroll = 0;
+}
+
+/// Re-explains the lab's last packet on the current snapshot and preview (called on every
+/// change of either, so the lab never shows an answer about another context). Its row
+/// numbers belong to the analysis of `app.generation`; until that arrives the lab says
+/// it is recomputing.
+pub fn explain_again(app: &mut App) {
+    if app.lab.result.is_none() && app.lab.packet.is_empty() {
+        return;
+    }
+    let text = app.lab.packet.clone();
+    app.lab.result = Some(analysis::explain(&app.doc.snapshot, &app.preview, &text));
+    app.lab.generation = app.generation;
+}
+
+/// Esc in normal mode ends a preview of view 4: back to the stored values.
+pub fn end_preview(app: &mut App) -> Vec<Effect> {
+    app.preview = Default::default();
+    app.info("preview ended: the table shows the stored host context");
+    vec![analyze(app)]
 }
 
 pub fn jump_to_diagnostic(app: &mut App) {
@@ -263,4 +310,102 @@ pub fn jump_to_diagnostic(app: &mut App) {
         }
         None => app.info(format!("{code} concerns the whole policy")),
     }
+}
+
+/// One key in the wizard. `None`: the wizard stays open (the caller puts it back).
+pub fn wizard_key(
+    app: &mut App,
+    w: &mut Wizard,
+    key: crossterm::event::KeyEvent,
+) -> Option<Vec<Effect>> {
+    let before = w.step;
+    match w.key(key, &app.doc.snapshot) {
+        wiz::Outcome::Stay => {
+            if w.step == Step::Review && before != Step::Review {
+                w.adds = wizard_adds(app, w);
+            }
+            None
+        }
+        wiz::Outcome::Cancel => {
+            app.info("wizard cancelled; nothing changed");
+            Some(Vec::new())
+        }
+        wiz::Outcome::Commit => match w.build(&app.doc.snapshot) {
+            Ok(candidate) => {
+                let what = format!("add rule {} (wizard)", w.rule);
+                let fx = edit(app, &what, |s| *s = candidate);
+                if let Some(p) = app.doc.snapshot.policy_named(&w.policy) {
+                    let (pid, rid) = (
+                        p.id,
+                        p.rules.iter().find(|r| r.name == w.rule).map(|r| r.id),
+                    );
+                    if let Some(rule) = rid {
+                        cursor::select(app, Target::Rule { policy: pid, rule });
+                    }
+                }
+                let assigned = if w.assign {
+                    "; the policy is assigned"
+                } else {
+                    ""
+                };
+                app.info(format!(
+                    "added rule {:?} to {:?}{assigned} (Ctrl-s saves, u undoes, a adds another)",
+                    w.rule, w.policy
+                ));
+                Some(fx)
+            }
+            Err(e) => {
+                w.error = Some(e);
+                None
+            }
+        },
+    }
+}
+
+/// The effective rows the wizard's rule adds, one line each, as the table shows them.
+fn wizard_adds(app: &App, w: &Wizard) -> Vec<String> {
+    let Ok(candidate) = w.build(&app.doc.snapshot) else {
+        return Vec::new();
+    };
+    let now = analysis::analyze_now(&app.doc.snapshot, app.preview, 0);
+    let then = analysis::analyze_now(&candidate, app.preview, 0);
+    let old: std::collections::HashSet<String> = now.table.iter().map(|r| r.key()).collect();
+    let mut out: Vec<String> = then
+        .table
+        .iter()
+        .filter(|r| !old.contains(&r.key()))
+        .map(|r| {
+            let port = |p: &str| {
+                if p.is_empty() {
+                    "*".to_string()
+                } else {
+                    p.to_string()
+                }
+            };
+            format!(
+                "+ {:<4} {:<15} -> {:<15} {:<5} {:>5} {:>5}  {}",
+                r.direction,
+                r.src,
+                r.dst,
+                r.protocol,
+                port(&r.src_port),
+                port(&r.dst_port),
+                r.action.word()
+            )
+        })
+        .collect();
+    if out.is_empty() {
+        out.push(
+            if w.assign
+                || candidate
+                    .assigned
+                    .is_some_and(|a| Some(a) == candidate.policy_named(&w.policy).map(|p| p.id))
+            {
+                "no rows: check the host has an address (view 6, e) if the filters use me".into()
+            } else {
+                "no rows yet: the policy is not assigned (Space assigns it)".into()
+            },
+        );
+    }
+    out
 }

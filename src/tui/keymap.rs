@@ -15,6 +15,8 @@ pub enum Scope {
     Global,
     /// Views 1, 2 and 3: browsing and editing policy objects.
     Objects,
+    /// View 1 only (assigning a policy).
+    Policies,
     Effective,
     Lab,
     Host,
@@ -25,6 +27,7 @@ impl Scope {
         match self {
             Scope::Global => true,
             Scope::Objects => matches!(view, View::Policies | View::Lists | View::Actions),
+            Scope::Policies => view == View::Policies,
             Scope::Effective => view == View::Effective,
             Scope::Lab => view == View::Lab,
             Scope::Host => view == View::Host,
@@ -262,8 +265,9 @@ mod tests {
         assert!(km.bindings.len() > 20);
         for (i, a) in km.bindings.iter().enumerate() {
             for b in &km.bindings[i + 1..] {
-                let overlap =
-                    a.scope == b.scope || a.scope == Scope::Global || b.scope == Scope::Global;
+                let overlap = View::ALL
+                    .iter()
+                    .any(|v| a.scope.applies_to(*v) && b.scope.applies_to(*v));
                 for k in &a.keys {
                     assert!(
                         !(overlap && b.keys.contains(k)),

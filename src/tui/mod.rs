@@ -13,8 +13,10 @@ pub mod cursor;
 pub mod document;
 pub mod edit;
 pub mod ex;
+pub mod files;
 pub mod flows;
 pub mod forms;
+pub mod input;
 pub mod keymap;
 pub mod panes;
 pub mod runtime;
@@ -23,6 +25,7 @@ pub mod signals;
 pub mod terminal;
 pub mod theme;
 pub mod update;
+pub mod wizard;
 
 use std::time::{Duration, Instant};
 
@@ -30,7 +33,7 @@ use crossterm::event::{self, Event, KeyEventKind};
 
 use std::panic::{self, AssertUnwindSafe};
 
-use crate::cli::{CliError, Ctx};
+use crate::core::store::{Store, StoreError};
 use action::Action;
 use app::App;
 use runtime::{Runtime, dispatch};
@@ -40,19 +43,38 @@ use theme::Theme;
 /// this time.
 const IDLE_POLL: Duration = Duration::from_millis(100);
 
-/// Opens the TUI on the context's store.
-pub fn run(ctx: Ctx, theme: Option<String>) -> Result<(), CliError> {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let theme = Theme::select(theme.as_deref(), no_color).map_err(CliError::Invalid)?;
-    let loaded = ctx.store.load()?;
-    let mut name = store_name(&ctx.store.describe());
-    if ctx.store.is_scratch() {
-        // Saves stay in memory: say so where the admin looks first.
-        name.push_str(" (scratch)");
+/// Why the TUI could not run, in the words the user sees; the front end that launched it
+/// picks the exit status (the TUI never imports the CLI).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TuiError {
+    /// Bad input: an unknown theme, a malformed store (exit 2).
+    Invalid(String),
+    /// Something failed: no terminal, an internal error (exit 1).
+    Failed(String),
+}
+
+impl From<StoreError> for TuiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Malformed { .. } | StoreError::TooLarge { .. } => {
+                TuiError::Invalid(format!("{e}\n  the store was not changed"))
+            }
+            other => TuiError::Failed(other.to_string()),
+        }
     }
+}
+
+/// Opens the TUI on a store.
+pub fn run(store: Box<dyn Store>, theme: Option<String>) -> Result<(), TuiError> {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = Theme::select(theme.as_deref(), no_color).map_err(TuiError::Invalid)?;
+    let loaded = store.load()?;
+    let name = store_name(&store.describe());
     let mut app = App::new(loaded.snapshot, loaded.revision, name, theme);
+    // Saves would stay in memory: Ctrl-s says so and offers :w DIR and :export.
+    app.scratch = store.is_scratch();
     app.looks.unicode = utf8_locale();
-    let mut rt = Runtime::with_worker(ctx.store);
+    let mut rt = Runtime::with_worker(store);
     signals::install();
     // A bug must not cost the admin their edits: the guard restores the terminal while the
     // panic unwinds, then the unsaved snapshot goes to a recovery file like on a hang-up.
@@ -62,7 +84,7 @@ pub fn run(ctx: Ctx, theme: Option<String>) -> Result<(), CliError> {
             let _ = panic::catch_unwind(AssertUnwindSafe(|| {
                 runtime::dispatch(&mut app, &mut rt, Action::Hangup("a crash".into()))
             }));
-            Err(CliError::Failed(
+            Err(TuiError::Failed(
                 "ipsedit stopped on an internal error (a bug: please report the message above); \
                  the store was not changed"
                     .into(),
@@ -73,12 +95,16 @@ pub fn run(ctx: Ctx, theme: Option<String>) -> Result<(), CliError> {
     for p in &rt.recovered {
         eprintln!("ipsedit: unsaved edits were written to {}", p.display());
     }
+    if let Some(sig) = app.exit_signal {
+        // Killed by a signal: exit as shells report it (128 + the signal number).
+        std::process::exit(128 + sig);
+    }
     result
 }
 
-fn event_loop(app: &mut App, rt: &mut Runtime) -> Result<(), CliError> {
+fn event_loop(app: &mut App, rt: &mut Runtime) -> Result<(), TuiError> {
     let mut guard = terminal::TerminalGuard::enter()
-        .map_err(|e| CliError::Failed(format!("cannot open the terminal: {e}")))?;
+        .map_err(|e| TuiError::Failed(format!("cannot open the terminal: {e}")))?;
     if let Ok(size) = guard.terminal.size() {
         app.size = (size.width, size.height);
     }
@@ -100,8 +126,9 @@ fn event_loop(app: &mut App, rt: &mut Runtime) -> Result<(), CliError> {
             }
             dirty_frame = false;
         }
-        if let Some(sig) = signals::pending() {
-            dispatch(app, rt, Action::Hangup(sig.to_string()));
+        if let Some((name, number)) = signals::pending() {
+            dispatch(app, rt, Action::Hangup(name.to_string()));
+            app.exit_signal = Some(number);
             break;
         }
         let timeout = match update::next_deadline(app) {

@@ -2,17 +2,18 @@
 //! thread in the real loop, inline in tests). `dispatch` is the Elm loop without a
 //! terminal: update, perform, feed answers back; tests drive the app through it.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread;
 
-use super::action::{Action, AnalyzeRequest, Effect, SaveFailure};
+use super::action::{Action, AnalyzeRequest, Effect, ExportFormat, SaveFailure};
 use super::analysis::{Analysis, analyze};
 use super::app::App;
+use super::files;
 use super::update::update;
+use crate::core::interchange::{export_ipseccmd, netsh};
 use crate::core::model::Snapshot;
-use crate::core::store::{Store, StoreError};
+use crate::core::store::{FileStore, Revision, Store, StoreError};
 
 /// Where engine runs happen.
 enum Analyzer {
@@ -30,6 +31,8 @@ pub struct Runtime {
     analyzer: Analyzer,
     /// Recovery copies written this session, reported after the terminal is restored.
     pub recovered: Vec<PathBuf>,
+    /// Where recovery copies go instead of the state directory (tests).
+    pub recovery_dir: Option<PathBuf>,
 }
 
 impl Runtime {
@@ -39,6 +42,7 @@ impl Runtime {
             store,
             analyzer: Analyzer::Inline,
             recovered: Vec::new(),
+            recovery_dir: None,
         }
     }
 
@@ -64,6 +68,7 @@ impl Runtime {
                 answers: ans_rx,
             },
             recovered: Vec::new(),
+            recovery_dir: None,
         }
     }
 
@@ -122,15 +127,44 @@ impl Runtime {
                 let _ = self.write_recovery(&snapshot);
                 Vec::new()
             }
+            Effect::SaveInto {
+                dir,
+                snapshot,
+                summary,
+            } => {
+                let r = self.save_into(&dir, &snapshot, &summary);
+                vec![Action::SavedInto(r.map(|rev| (rev, self.store.describe())))]
+            }
+            Effect::Export {
+                format,
+                path,
+                snapshot,
+            } => vec![Action::Exported(export(format, &path, &snapshot))],
             Effect::Quit => Vec::new(),
         }
     }
 
     fn write_recovery(&mut self, s: &Snapshot) -> Result<PathBuf, String> {
-        let path = recovery_path(&self.store.describe());
-        write_atomic(&path, s).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = ron::ser::to_string_pretty(s, ron::ser::PrettyConfig::default())
+            .map_err(|e| e.to_string())?;
+        let text = format!(
+            "// ipsedit recovery copy: unsaved edits of a TUI session on {} (a Snapshot).\n{text}",
+            self.store.describe().replace(['\n', '\r'], " ")
+        );
+        let name = super::store_name(&self.store.describe());
+        let path = files::write_recovery(self.recovery_dir.as_deref(), &name, &text)?;
         self.recovered.push(path.clone());
         Ok(path)
+    }
+
+    /// `:w DIR` in a scratch session: saves into the file store at DIR (created by the
+    /// first save), which then becomes the session's store.
+    fn save_into(&mut self, dir: &Path, s: &Snapshot, summary: &str) -> Result<Revision, String> {
+        let store = FileStore::open(dir);
+        let current = store.load().map_err(|e| e.to_string())?.revision;
+        let rev = store.save(current, s, summary).map_err(|e| e.to_string())?;
+        self.store = Box::new(store);
+        Ok(rev)
     }
 }
 
@@ -147,39 +181,31 @@ pub fn dispatch(app: &mut App, rt: &mut Runtime, action: Action) {
     }
 }
 
-/// A recovery file beside the store directory (`STORE.recovery-UNIXTIME.ron`), or in the
-/// temp directory when the store is not a directory on disk.
-pub fn recovery_path(store: &str) -> PathBuf {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let p = Path::new(store);
-    match (p.parent(), p.file_name()) {
-        (Some(parent), Some(name)) if p.is_dir() => {
-            let dir = if parent.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                parent
-            };
-            dir.join(format!("{}.recovery-{secs}.ron", name.to_string_lossy()))
+/// Writes the snapshot as a script; returns what to tell the user (warnings included).
+fn export(format: ExportFormat, path: &Path, s: &Snapshot) -> Result<String, String> {
+    let (script, warnings) = match format {
+        ExportFormat::Netsh => {
+            let e = netsh::export_script(s, None).map_err(|e| match e {
+                netsh::ExportError::NoSuchPolicy(n) => format!("no policy named {n:?}"),
+                netsh::ExportError::Inexpressible(m) => m,
+            })?;
+            (e.script, e.warnings)
         }
-        _ => std::env::temp_dir().join(format!(
-            "ipsedit.recovery-{secs}-{}.ron",
-            std::process::id()
-        )),
-    }
-}
-
-/// Temp file, fsync, rename: a crash leaves either no recovery file or a whole one.
-fn write_atomic(path: &Path, s: &Snapshot) -> std::io::Result<()> {
-    let text = ron::ser::to_string_pretty(s, ron::ser::PrettyConfig::default())
-        .map_err(std::io::Error::other)?;
-    let tmp = path.with_extension("ron.tmp");
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(b"// ipsedit recovery copy: unsaved edits of a TUI session (a Snapshot).\n")?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)
+        ExportFormat::Ipseccmd => {
+            let e =
+                export_ipseccmd::export(s, None).map_err(|n| format!("no policy named {n:?}"))?;
+            (e.script, e.lost)
+        }
+    };
+    files::write_atomic(path, &script)?;
+    let n = warnings.len();
+    Ok(match n {
+        0 => format!("exported to {}", path.display()),
+        _ => format!(
+            "exported to {} with {n} {}: {}",
+            path.display(),
+            if n == 1 { "warning" } else { "warnings" },
+            warnings.join("; ")
+        ),
+    })
 }

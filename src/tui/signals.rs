@@ -63,10 +63,11 @@ pub fn install() {
     ONCE.get_or_init(imp::install);
 }
 
-/// The name of a signal received since the last call, if any.
-pub fn pending() -> Option<&'static str> {
+/// A signal received since the last call, if any: its name and number (the process
+/// exits with 128 + number once the recovery copy is written, as shells expect).
+pub fn pending() -> Option<(&'static str, i32)> {
     match received().swap(0, Ordering::SeqCst) {
         0 => None,
-        sig => Some(imp::name(sig)),
+        sig => Some((imp::name(sig), sig as i32)),
     }
 }

@@ -11,6 +11,10 @@ use super::edit;
 use super::forms::{FormOutcome, objects};
 use super::{cursor, ex, flows};
 
+/// What Ctrl-s says in a scratch session (`--from FILE`): there is no store to save in.
+pub const SCRATCH_SAVE: &str = "nothing written: this is a scratch copy (--from). \
+     :w DIR saves into a store, :export netsh FILE or :export ipseccmd FILE writes a script";
+
 /// How long typing in a form must pause before the engine re-checks the edit.
 pub const RECHECK_DEBOUNCE: Duration = Duration::from_millis(150);
 
@@ -40,6 +44,33 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Saved(result) => saved(app, result),
+        Action::SavedInto(Ok((rev, store))) => {
+            let snap = app.doc.snapshot.clone();
+            app.doc.mark_saved(rev, snap);
+            app.scratch = false;
+            app.store_name = super::store_name(&store);
+            app.info(format!(
+                "saved revision {rev} into the store {store}; Ctrl-s saves there from now on"
+            ));
+            if app.quit_after_save {
+                app.quit = true;
+                return vec![Effect::Quit];
+            }
+            Vec::new()
+        }
+        Action::SavedInto(Err(e)) => {
+            app.quit_after_save = false;
+            app.error(format!("NOT saved: {e}"));
+            Vec::new()
+        }
+        Action::Exported(Ok(m)) => {
+            app.info(m);
+            Vec::new()
+        }
+        Action::Exported(Err(e)) => {
+            app.error(format!("NOT exported: {e}"));
+            Vec::new()
+        }
         Action::Loaded(Ok(loaded)) => {
             let (snapshot, revision) = *loaded;
             app.doc.reload(snapshot, revision);
@@ -70,6 +101,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
 /// A fresh engine run over the current snapshot and preview.
 pub fn analyze(app: &mut App) -> Effect {
     app.generation += 1;
+    flows::explain_again(app);
     Effect::Analyze(Box::new(AnalyzeRequest {
         generation: app.generation,
         snapshot: app.doc.snapshot.clone(),
@@ -83,7 +115,12 @@ pub fn edit(
     what: &str,
     f: impl FnOnce(&mut crate::core::model::Snapshot),
 ) -> Vec<Effect> {
+    let host = app.doc.snapshot.host.clone();
     if app.doc.edit(what, f) {
+        if app.doc.snapshot.host != host {
+            // Storing a host value ends the preview: the screen shows what is stored.
+            app.preview = Default::default();
+        }
         cursor::clamp(app);
         vec![analyze(app)]
     } else {
@@ -114,8 +151,6 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         fx.extend(on_key(app, plain));
         return fx;
     }
-    // Vanished/appeared rows are highlighted for one redraw only.
-    app.preview_before = None;
     if !matches!(app.mode, Mode::Confirm(_)) && app.message.as_ref().is_some_and(|m| !m.error) {
         app.message = None;
     }
@@ -125,6 +160,16 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 && m.error
             {
                 app.message = None;
+            }
+            if key.code == KeyCode::Esc && app.keymap.lookup(app.view, &key).is_none() {
+                return escape(app);
+            }
+            // Enter on a diagnostic jumps to its object in every view (view 4 and 5 bind
+            // no Enter of their own for this).
+            if key.code == KeyCode::Enter && app.diagnostics_open && app.focus == Focus::Diagnostics
+            {
+                flows::jump_to_diagnostic(app);
+                return Vec::new();
             }
             match app.keymap.lookup(app.view, &key) {
                 Some(cmd) => run(app, cmd),
@@ -140,26 +185,41 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 KeyCode::Char('k') | KeyCode::Up | KeyCode::PageUp => {
                     app.mode = Mode::Help(scroll.saturating_sub(5))
                 }
+                // The same g/G as every list: top and bottom.
+                KeyCode::Char('g') | KeyCode::Home => app.mode = Mode::Help(0),
+                KeyCode::Char('G') | KeyCode::End => {
+                    app.mode = Mode::Help(super::panes::help::scroll_limit(app))
+                }
                 _ => {}
             }
             Vec::new()
         }
         Mode::Command(mut line) => match line_edit(&mut line, key) {
-            LineOutcome::Done => ex::run(app, &line),
+            LineOutcome::Done => ex::run(app, &line.text),
             LineOutcome::Cancel => Vec::new(),
+            LineOutcome::Editing if key.code == KeyCode::Tab => {
+                let themes = super::theme::Theme::builtin_names();
+                let (text, list) = super::input::complete(&line.text, &app.doc.snapshot, &themes);
+                line = super::input::LineBuf::new(&text);
+                if let Some(list) = list {
+                    app.info(list);
+                }
+                app.mode = Mode::Command(line);
+                Vec::new()
+            }
             LineOutcome::Editing => {
                 app.mode = Mode::Command(line);
                 Vec::new()
             }
         },
-        Mode::Find(mut text) => {
-            let outcome = line_edit(&mut text, key);
-            app.table_find = text.clone();
+        Mode::Find(mut line) => {
+            let outcome = line_edit(&mut line, key);
+            app.table_find = line.text.clone();
             app.sel.table_row = 0;
             match outcome {
                 LineOutcome::Done => {}
                 LineOutcome::Cancel => app.table_find.clear(),
-                LineOutcome::Editing => app.mode = Mode::Find(text),
+                LineOutcome::Editing => app.mode = Mode::Find(line),
             }
             Vec::new()
         }
@@ -167,8 +227,12 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             match key.code {
                 KeyCode::Esc => {}
                 KeyCode::Enter => flows::run_packet(app),
+                KeyCode::Up | KeyCode::Down => {
+                    app.lab.recall(key.code == KeyCode::Up);
+                    app.mode = Mode::Packet;
+                }
                 _ => {
-                    app.lab.input.input(key);
+                    super::input::readline(&mut app.lab.input, key);
                     app.mode = Mode::Packet;
                 }
             }
@@ -194,6 +258,35 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             }
         },
         Mode::Confirm(c) => confirm(app, c, key),
+        Mode::Wizard(mut w) => flows::wizard_key(app, &mut w, key).unwrap_or_else(|| {
+            app.mode = Mode::Wizard(w);
+            Vec::new()
+        }),
+    }
+}
+
+/// Esc in normal mode backs out of the innermost thing open: the diagnostics panel, then
+/// a preview, then the `/` filter of the table.
+fn escape(app: &mut App) -> Vec<Effect> {
+    if app.diagnostics_open {
+        close_diagnostics(app);
+        Vec::new()
+    } else if app.preview != Default::default() {
+        flows::end_preview(app)
+    } else if !app.table_find.is_empty() {
+        app.table_find.clear();
+        app.info("row filter cleared");
+        Vec::new()
+    } else {
+        Vec::new()
+    }
+}
+
+/// Closes the diagnostics panel and gives the focus back to the pane that had it.
+fn close_diagnostics(app: &mut App) {
+    app.diagnostics_open = false;
+    if app.focus == Focus::Diagnostics {
+        app.focus = app.focus_before_diagnostics;
     }
 }
 
@@ -201,6 +294,10 @@ fn confirm(app: &mut App, c: Confirm, key: KeyEvent) -> Vec<Effect> {
     let yes = matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y'));
     match c {
         Confirm::Quit => match key.code {
+            KeyCode::Char('s') | KeyCode::Char('S') if app.scratch => {
+                app.error(SCRATCH_SAVE);
+                Vec::new()
+            }
             KeyCode::Char('s') | KeyCode::Char('S') => {
                 app.quit_after_save = true;
                 vec![save(app)]
@@ -241,25 +338,16 @@ enum LineOutcome {
     Cancel,
 }
 
-/// A one-line input (command line, `/` filter): enough editing for short commands.
-fn line_edit(line: &mut String, key: KeyEvent) -> LineOutcome {
+/// A one-line input (command line, `/` filter) with the readline keys of `input`.
+fn line_edit(line: &mut super::input::LineBuf, key: KeyEvent) -> LineOutcome {
     match key.code {
         KeyCode::Enter => LineOutcome::Done,
         KeyCode::Esc => LineOutcome::Cancel,
-        KeyCode::Backspace if line.is_empty() => LineOutcome::Cancel,
-        KeyCode::Backspace => {
-            line.pop();
+        KeyCode::Backspace if line.text.is_empty() => LineOutcome::Cancel,
+        _ => {
+            line.key(key);
             LineOutcome::Editing
         }
-        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-            line.clear();
-            LineOutcome::Editing
-        }
-        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-            line.push(c);
-            LineOutcome::Editing
-        }
-        _ => LineOutcome::Editing,
     }
 }
 
@@ -317,7 +405,10 @@ pub fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
             }
         }
         Command::Save => {
-            if app.doc.dirty() || app.doc.revision == 0 {
+            if app.scratch {
+                app.error(SCRATCH_SAVE);
+                Vec::new()
+            } else if app.doc.dirty() || app.doc.revision == 0 {
                 vec![save(app)]
             } else {
                 app.info("nothing to save");
@@ -325,6 +416,7 @@ pub fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
             }
         }
         Command::Undo | Command::Redo => {
+            let host_before = app.doc.snapshot.host.clone();
             let what = if cmd == Command::Undo {
                 app.doc.undo()
             } else {
@@ -337,6 +429,9 @@ pub fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
             };
             match what {
                 Some(w) => {
+                    if app.doc.snapshot.host != host_before {
+                        app.preview = Default::default();
+                    }
                     app.info(format!("{word}: {w}"));
                     cursor::clamp(app);
                     vec![analyze(app)]
@@ -355,14 +450,16 @@ pub fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
             Vec::new()
         }
         Command::CommandLine => {
-            app.mode = Mode::Command(String::new());
+            app.mode = Mode::Command(Default::default());
             Vec::new()
         }
         Command::Diagnostics => {
             if app.diagnostics_open && app.focus == Focus::Diagnostics {
-                app.diagnostics_open = false;
-                app.focus = Focus::Main;
+                close_diagnostics(app);
             } else {
+                if app.focus != Focus::Diagnostics {
+                    app.focus_before_diagnostics = app.focus;
+                }
                 app.diagnostics_open = true;
                 app.focus = Focus::Diagnostics;
             }
@@ -373,6 +470,8 @@ pub fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
                 app.view = v;
                 if app.focus != Focus::Diagnostics {
                     app.focus = Focus::Main;
+                } else {
+                    app.focus_before_diagnostics = Focus::Main;
                 }
             }
             Vec::new()
@@ -438,7 +537,7 @@ pub fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
         Command::Delete => flows::ask_delete(app),
         Command::Assign => flows::toggle_assign(app),
         Command::Find => {
-            app.mode = Mode::Find(app.table_find.clone());
+            app.mode = Mode::Find(super::input::LineBuf::new(&app.table_find));
             Vec::new()
         }
         Command::ExemptNext | Command::ExemptPrev => {
@@ -448,6 +547,12 @@ pub fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
             flows::cycle_profile(app, cmd == Command::ProfileNext)
         }
         Command::EditPacket => {
+            app.mode = Mode::Packet;
+            Vec::new()
+        }
+        Command::NewPacket => {
+            app.lab.set_input("");
+            app.lab.recalled = None;
             app.mode = Mode::Packet;
             Vec::new()
         }

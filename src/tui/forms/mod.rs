@@ -173,14 +173,13 @@ impl Form {
         }
     }
 
-    /// Moves to a field and selects its text, so typing replaces it (arrows keep it).
+    /// Moves to a field with the cursor at the end of its text, as a terminal prompt
+    /// does: typing adds, never silently replaces (Ctrl-U clears it).
     pub fn focus_field(&mut self, i: usize) {
-        if let Some(Input::Text(area, _)) = self.fields.get_mut(self.focus).map(|f| &mut f.input) {
-            area.cancel_selection();
-        }
         self.focus = i;
         if let Some(Input::Text(area, _)) = self.fields.get_mut(i).map(|f| &mut f.input) {
-            area.select_all();
+            area.cancel_selection();
+            area.move_cursor(ratatui_textarea::CursorMove::End);
         }
     }
 
@@ -205,7 +204,7 @@ impl Form {
         };
         match &mut field.input {
             Input::Text(area, _) => {
-                if area.input(key) {
+                if crate::tui::input::readline(area, key) {
                     FormOutcome::Edited
                 } else {
                     FormOutcome::Moved

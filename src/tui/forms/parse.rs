@@ -35,14 +35,38 @@ pub fn address(text: &str, host: &HostContext) -> Result<Address, String> {
             }
             prefix_mask(p)
         } else {
-            m.trim()
+            let v = m.trim();
+            let mask = v
                 .parse::<Ipv4Addr>()
-                .map_err(|_| format!("{m:?} is neither a prefix length nor a dotted mask"))?
+                .map_err(|_| format!("{m:?} is neither a prefix length nor a dotted mask"))?;
+            // The netsh importer's rule and words (netsh::values::mask): no holes.
+            if mask_prefix(mask).is_none() {
+                return Err(format!(
+                    "'{v}' is not a contiguous mask: a mask is ones then zeros, e.g. 255.255.0.0 or 16"
+                ));
+            }
+            mask
         };
         return Ok(Address::subnet(addr, mask));
     }
     if let Ok(addr) = t.parse::<Ipv4Addr>() {
         return Ok(Address::host(addr));
+    }
+    // Four dotted numbers are an address, never a name: say which part is wrong.
+    let parts: Vec<&str> = t.split('.').collect();
+    if parts.len() == 4
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Err(format!("{t:?} is not an IPv4 address: each part is 0-255"));
+    }
+    if let Some((i, c)) = t.char_indices().find(|(_, c)| !c.is_ascii()) {
+        return Err(format!(
+            "{t:?}: character {} ({c:?}, U+{:04X}) is not allowed here; type it in ASCII (a plain '-', not a dash)",
+            t[..i].chars().count() + 1,
+            c as u32
+        ));
     }
     if t.chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')

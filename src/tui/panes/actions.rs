@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{List, ListItem, ListState, Paragraph, Wrap};
 
-use super::{behavior_style, behavior_word, block, fit};
+use super::{behavior_style, behavior_word, block, fit, safe};
 use crate::core::model::FilterAction;
 use crate::tui::app::{App, Focus};
 use crate::tui::forms::parse;
@@ -26,7 +26,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                     format!(" {:<7}", behavior_word(a.behavior)),
                     behavior_style(app, a.behavior),
                 ),
-                Span::raw(fit(&a.name, width)),
+                Span::raw(fit(&safe(&a.name), width)),
             ]))
         })
         .collect();
@@ -57,7 +57,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
 fn detail(frame: &mut Frame, area: Rect, app: &App, a: &FilterAction) {
     let t = &app.theme;
     let s = &app.doc.snapshot;
-    let label = |l: &str| Span::styled(format!("{l:<12}"), t.style(Role::Label));
+    // Labels are at most 11 characters: the 12th column is the gap before the value.
+    let label = |l: &str| Span::styled(format!("{l:<11} "), t.style(Role::Label));
     let yes = |b: bool| if b { "yes" } else { "no" };
     let mut lines = vec![Line::from(vec![
         label("Action"),
@@ -77,8 +78,11 @@ fn detail(frame: &mut Frame, area: Rect, app: &App, a: &FilterAction) {
         };
         lines.push(Line::from(vec![label("Methods"), Span::raw(methods)]));
         lines.push(Line::from(vec![
-            label("Unsecured in"),
-            Span::raw(format!("{} (inpass)", yes(a.inpass))),
+            label("Inpass"),
+            Span::raw(format!(
+                "{} (accept unsecured in, answer secured)",
+                yes(a.inpass)
+            )),
         ]));
         lines.push(Line::from(vec![
             label("Fallback"),
@@ -103,7 +107,11 @@ fn detail(frame: &mut Frame, area: Rect, app: &App, a: &FilterAction) {
         if let Some(p) = s.policy(*p)
             && let Some(r) = p.rules.iter().find(|x| x.id == *r)
         {
-            lines.push(Line::from(format!("  {} (policy {})", r.name, p.name)));
+            lines.push(Line::from(format!(
+                "  {} (policy {})",
+                safe(&r.name),
+                safe(&p.name)
+            )));
         }
     }
     if usage.rules.is_empty() {
@@ -114,7 +122,7 @@ fn detail(frame: &mut Frame, area: Rect, app: &App, a: &FilterAction) {
     }
     let para = Paragraph::new(lines)
         .wrap(Wrap { trim: false })
-        .block(block(app, a.name.clone(), false));
+        .block(block(app, safe(&a.name), false));
     frame.render_widget(para, area);
 }
 

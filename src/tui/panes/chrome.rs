@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::sep;
+use crate::core::text::terminal_safe;
 use crate::tui::analysis::Severity;
 use crate::tui::app::{App, Mode, View};
 use crate::tui::theme::Role;
@@ -14,8 +15,9 @@ use crate::tui::theme::Role;
 pub fn title(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let a = &app.analysis;
-    let host = &app.doc.snapshot.host;
-    let exempt = match host.no_default_exempt {
+    // Everything in this line comes from the analysis on screen, so it names the
+    // combination in force (stored, or the previewed one once its answer arrived).
+    let exempt = match a.configured_exempt {
         Some(v) if a.exempt_source.word() == "ignored" => {
             format!("NoDefaultExempt {v} ignored, {} applies", a.exempt_value)
         }
@@ -29,11 +31,11 @@ pub fn title(frame: &mut Frame, area: Rect, app: &App) {
         Span::styled(" ipsedit ", t.style(Role::Title)),
         Span::raw(format!(" store: {}", app.store_name)),
         Span::styled(sep(app), t.style(Role::Border)),
-        Span::raw(host.profile.id()),
+        Span::raw(a.profile.id()),
         Span::styled(sep(app), t.style(Role::Border)),
         Span::raw(exempt),
     ];
-    if app.preview != Default::default() {
+    if a.preview != Default::default() {
         spans.push(Span::styled(" [preview]", t.style(Role::Warning)));
     }
     if app.doc.dirty() {
@@ -51,9 +53,35 @@ pub fn title(frame: &mut Frame, area: Rect, app: &App) {
 
 pub fn tabs(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
+    let a = &app.analysis;
+    // Every view's tab stays reachable on a narrow terminal: full titles, then short
+    // ones, then numbers with only the current view's title.
+    let short = |v: View| match v {
+        View::Policies => "Pol",
+        View::Lists => "Lists",
+        View::Actions => "Act",
+        View::Effective => "Eff",
+        View::Lab => "Lab",
+        View::Host => "Host",
+    };
+    let labels = |style: u8| -> Vec<String> {
+        View::ALL
+            .iter()
+            .map(|&v| match style {
+                0 => format!(" {} {} ", v.number(), v.title()),
+                1 => format!(" {} {} ", v.number(), short(v)),
+                _ if v == app.view => format!(" {} {} ", v.number(), v.title()),
+                _ => format!(" {} ", v.number()),
+            })
+            .collect()
+    };
+    let room = (area.width as usize).saturating_sub(1 + 9);
+    let chosen = (0..3)
+        .map(labels)
+        .find(|l| l.iter().map(|s| s.chars().count()).sum::<usize>() <= room)
+        .unwrap_or_else(|| labels(2));
     let mut spans = vec![Span::raw(" ")];
-    for v in View::ALL {
-        let label = format!(" {} {} ", v.number(), v.title());
+    for (v, label) in View::ALL.into_iter().zip(chosen) {
         let role = if v == app.view {
             Role::TabActive
         } else {
@@ -61,15 +89,15 @@ pub fn tabs(frame: &mut Frame, area: Rect, app: &App) {
         };
         spans.push(Span::styled(label, t.style(role)));
     }
-    let a = &app.analysis;
     let counts = if a.unavailable.is_some() {
         " E- W- F-".to_string()
     } else {
         format!(
-            " E{} W{} F{}{}",
+            " E{} W{} F{}{}{}",
             a.count(Severity::Error),
             a.count(Severity::Warning),
             a.count(Severity::Finding),
+            if a.omitted > 0 { " (capped list)" } else { "" },
             if app.analysis_pending() { " ..." } else { "" }
         )
     };
@@ -90,13 +118,13 @@ pub fn tabs(frame: &mut Frame, area: Rect, app: &App) {
 pub fn status(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let line = match &app.mode {
-        Mode::Command(text) => Line::from(vec![
+        Mode::Command(l) => Line::from(vec![
             Span::styled(":", t.style(Role::Key)),
-            Span::raw(text.clone()),
+            Span::raw(terminal_safe(&l.text).into_owned()),
         ]),
-        Mode::Find(text) => Line::from(vec![
+        Mode::Find(l) => Line::from(vec![
             Span::styled("/", t.style(Role::Key)),
-            Span::raw(text.clone()),
+            Span::raw(terminal_safe(&l.text).into_owned()),
             Span::styled(
                 "   Enter keeps the filter, Esc clears it",
                 t.style(Role::Hint),
@@ -111,8 +139,9 @@ pub fn status(frame: &mut Frame, area: Rect, app: &App) {
         },
     };
     frame.render_widget(Paragraph::new(line), area);
-    if let Mode::Command(text) | Mode::Find(text) = &app.mode {
-        let x = area.x + 1 + text.chars().count() as u16;
+    if let Mode::Command(l) | Mode::Find(l) = &app.mode {
+        let before: String = l.text.chars().take(l.cursor).collect();
+        let x = area.x + 1 + terminal_safe(&before).chars().count() as u16;
         frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
     }
 }
@@ -126,11 +155,23 @@ pub fn keybar(frame: &mut Frame, area: Rect, app: &App) {
             ("Esc", "cancel"),
             ("Tab", "next field"),
             ("Space/Left/Right", "pick"),
+            ("^U", "clear field"),
         ]),
         Mode::Confirm(_) => Some(&[("y", "yes"), ("n/Esc", "no")]),
+        Mode::Wizard(_) => Some(&[
+            ("Enter", "next"),
+            ("Esc", "back"),
+            ("Tab", "complete"),
+            ("^U", "clear"),
+        ]),
         Mode::Help(_) => Some(&[("j/k", "scroll"), ("any other key", "close help")]),
-        Mode::Packet => Some(&[("Enter", "run"), ("Esc", "stop typing")]),
-        Mode::Command(_) => Some(&[("Enter", "run"), ("Esc", "cancel")]),
+        Mode::Packet => Some(&[
+            ("Enter", "run"),
+            ("Up/Down", "earlier packets"),
+            ("^U", "clear"),
+            ("Esc", "stop typing"),
+        ]),
+        Mode::Command(_) => Some(&[("Enter", "run"), ("Tab", "complete"), ("Esc", "cancel")]),
         _ => None,
     };
     let pairs: Vec<(String, String)> = match mode_keys {
@@ -146,10 +187,19 @@ pub fn keybar(frame: &mut Frame, area: Rect, app: &App) {
     };
     let mut spans = Vec::new();
     let mut used = 0usize;
+    // `? help` is always shown (it lists every key the bar has no room for).
+    let mut reserve = if pairs.iter().any(|(k, _)| k == "?") {
+        9
+    } else {
+        0
+    };
     for (k, d) in pairs {
         let w = k.chars().count() + d.chars().count() + 3;
-        if used + w > area.width as usize {
-            break;
+        if k == "?" {
+            reserve = 0;
+        }
+        if used + w + reserve > area.width as usize {
+            continue;
         }
         used += w;
         spans.push(Span::styled(format!(" {k}"), t.style(Role::Key)));

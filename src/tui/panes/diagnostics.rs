@@ -106,10 +106,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let a = &app.analysis;
     let focused = app.focus == Focus::Diagnostics;
     let title = format!(
-        "Diagnostics  E{} W{} F{}{}",
+        "Diagnostics  E{} W{} F{}{}{}",
         a.count(Severity::Error),
         a.count(Severity::Warning),
         a.count(Severity::Finding),
+        if a.omitted > 0 {
+            format!(
+                "  ({} listed, {} per code)",
+                a.diagnostics.len(),
+                crate::tui::analysis::LISTED_PER_CODE
+            )
+        } else {
+            String::new()
+        },
         if app.analysis_pending() {
             "  checking..."
         } else {

@@ -10,7 +10,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
-use super::{behavior_style, fit, sep};
+use super::{behavior_style, fit, safe, sep};
 use crate::tui::analysis::TableRow;
 use crate::tui::app::{App, Focus};
 use crate::tui::theme::Role;
@@ -73,9 +73,9 @@ fn header(frame: &mut Frame, area: Rect, app: &App) {
             a.exempt_source.word()
         )),
     ];
-    if app.preview != Default::default() {
+    if a.preview != Default::default() {
         spans.push(Span::styled(
-            "  PREVIEW, not stored",
+            "  PREVIEW, not stored (Esc ends)",
             t.style(Role::Warning),
         ));
     }
@@ -88,13 +88,31 @@ fn header(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// The rows to show (filtered by `/`), marked against the table before the last preview
-/// change, and the summary line ("-4 rows: kerberos, rsvp").
+/// Why the table has no filter rows, with the key that fixes it (a first run: no policy,
+/// none assigned, or a host without an address so `me` matches nothing).
+pub fn first_run_hint(app: &App, filter_rows: usize) -> Option<String> {
+    if filter_rows > 0 {
+        return None;
+    }
+    let s = &app.doc.snapshot;
+    Some(if s.policies.is_empty() {
+        " no policy yet: press 1 then a, the rule wizard builds one".to_string()
+    } else if s.assigned.is_none() {
+        " no policy is assigned, so no filter applies: in view 1 select one and press A".to_string()
+    } else if s.host.interfaces.is_empty() {
+        " this host has no address, so `me` matches nothing: press 6 then e to set it".to_string()
+    } else {
+        return None;
+    })
+}
+
+/// The rows to show (filtered by `/`), marked against the stored state's table during a
+/// preview, and the summary line ("-4 rows: kerberos, rsvp").
 fn rows_with_diff(app: &App) -> (Vec<(&TableRow, Mark)>, Line<'static>) {
     let find = app.table_find.to_lowercase();
     let keep = |r: &TableRow| find.is_empty() || r.haystack().contains(&find);
     let t = &app.theme;
-    let Some(before) = &app.preview_before else {
+    let Some(before) = &app.analysis.stored_table else {
         let rows: Vec<_> = app
             .analysis
             .table
@@ -109,7 +127,18 @@ fn rows_with_diff(app: &App) -> (Vec<(&TableRow, Mark)>, Line<'static>) {
             .iter()
             .filter(|r| r.exemption.is_some())
             .count();
-        let text = format!(" {n} rows, {exempt} of them exemptions; no match -> permit");
+        let text = format!(
+            " {n} {}, {exempt} of them {}; no match -> permit",
+            if n == 1 { "row" } else { "rows" },
+            if exempt == 1 {
+                "an exemption"
+            } else {
+                "exemptions"
+            }
+        );
+        if let Some(why) = first_run_hint(app, n - exempt) {
+            return (rows, Line::from(Span::styled(why, t.style(Role::Warning))));
+        }
         return (rows, Line::from(Span::styled(text, t.style(Role::Dim))));
     };
     let now: HashSet<String> = app.analysis.table.iter().map(TableRow::key).collect();
@@ -185,16 +214,18 @@ const COLUMNS: [(&str, u16); 10] = [
     ("origin", 7),
 ];
 
-/// Which columns a narrow terminal drops first: the row number, the action and the
-/// origin say the most, then what the traffic is.
-const DROP_ORDER: [&str; 7] = [
-    "weight",
-    "sport",
-    "source",
-    "dir",
-    "destination",
-    "proto",
-    "dport",
+/// Which columns a narrow terminal gives up first. Ports are merged into the address
+/// columns (`any:88`) rather than lost, and the addresses themselves are never dropped:
+/// a row without its source reads as "from anywhere", which it may not be.
+/// Only on a very narrow pane (under about 50 columns) do the addresses go, both at once,
+/// so no row shows a destination without its source.
+const DROP_ORDER: [&[&str]; 6] = [
+    &["weight"],
+    &["sport"],
+    &["dport"],
+    &["dir"],
+    &["proto"],
+    &["source", "destination"],
 ];
 
 /// The columns that fit in `width` (one space between columns).
@@ -211,7 +242,7 @@ fn columns_that_fit(width: u16) -> Vec<&'static str> {
         if need(&shown) <= width + 1 {
             break;
         }
-        shown.retain(|c| *c != drop);
+        shown.retain(|c| !drop.contains(c));
     }
     shown
 }
@@ -236,6 +267,22 @@ pub fn render_table(
     // Only the visible window becomes widgets: a 10,000-row table costs what a screenful
     // costs. The window keeps the selected row on screen, as ratatui's own scrolling would.
     let shown = columns_that_fit(area.width);
+    // The row number column is as wide as the largest row number (plus the mark).
+    let num_w = rows
+        .iter()
+        .map(|(r, _)| r.index)
+        .max()
+        .map_or(1, |m| m.to_string().len())
+        .max(2)
+        + 1;
+    let origin_w = {
+        let others: usize = COLUMNS
+            .iter()
+            .filter(|c| shown.contains(&c.0) && c.0 != "origin")
+            .map(|c| if c.0 == "#" { num_w } else { c.1 as usize } + 1)
+            .sum();
+        (area.width as usize).saturating_sub(others).max(7)
+    };
     let height = area.height.saturating_sub(1).max(1) as usize;
     let offset = selected.map_or(0, |s| s.saturating_sub(height - 1));
     let selected = selected.map(|s| s - offset);
@@ -252,7 +299,11 @@ pub fn render_table(
                 Mark::None => " ",
             };
             let weight = r.weight.map_or("exempt".to_string(), |w| w.to_string());
-            let origin = r.exemption.clone().unwrap_or_else(|| r.origin.clone());
+            // The origin takes what is left; a cut one ends in `~`, never silently.
+            let origin = fit(
+                &safe(&r.exemption.clone().unwrap_or_else(|| r.origin.clone())),
+                origin_w,
+            );
             let style: Style = match mark {
                 Mark::Appeared => t.style(Role::RowAppeared),
                 Mark::Vanished => t.style(Role::RowVanished),
@@ -269,12 +320,19 @@ pub fn render_table(
                     Style::default()
                 },
             ));
+            let merged = |addr: &str, port: &str, column: &str| {
+                if !shown.contains(&column) && !port.is_empty() {
+                    format!("{addr}:{port}")
+                } else {
+                    addr.to_string()
+                }
+            };
             let cells = vec![
-                Cell::from(format!("{sign}{:>2}", r.index)),
+                Cell::from(format!("{sign}{:>w$}", r.index, w = num_w - 1)),
                 Cell::from(weight),
                 Cell::from(r.direction),
-                Cell::from(r.src.clone()),
-                Cell::from(r.dst.clone()),
+                Cell::from(merged(&r.src, &r.src_port, "sport")),
+                Cell::from(merged(&r.dst, &r.dst_port, "dport")),
                 Cell::from(r.protocol.clone()),
                 Cell::from(port(&r.src_port)),
                 Cell::from(port(&r.dst_port)),
@@ -294,19 +352,18 @@ pub fn render_table(
     let widths: Vec<Constraint> = COLUMNS
         .iter()
         .filter(|c| shown.contains(&c.0))
-        .map(|c| {
-            if c.0 == "origin" {
-                Constraint::Min(c.1)
-            } else {
-                Constraint::Length(c.1)
-            }
+        .map(|c| match c.0 {
+            "origin" => Constraint::Min(c.1),
+            "#" => Constraint::Length(num_w as u16),
+            _ => Constraint::Length(c.1),
         })
         .collect();
+    let num_header = format!("{:>w$}", "#", w = num_w);
     let header = Row::new(
         COLUMNS
             .iter()
             .filter(|c| shown.contains(&c.0))
-            .map(|c| if c.0 == "#" { "  #" } else { c.0 }),
+            .map(|c| if c.0 == "#" { num_header.as_str() } else { c.0 }),
     )
     .style(t.style(Role::Header));
     let table = Table::new(body, widths)

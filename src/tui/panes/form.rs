@@ -4,15 +4,52 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::Span;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::{block, centered, fit};
+use crate::core::text::terminal_safe;
 use crate::tui::app::App;
 use crate::tui::forms::{Form, Input};
-use crate::tui::theme::Role;
+use crate::tui::theme::{Role, Theme};
 
 const LABEL_W: u16 = 19;
+
+/// The focused text field: the window of the value around the cursor, `<`/`>` where the
+/// value goes on out of view, and a cursor that stands out in every theme (the
+/// monochrome one reverses the whole field, so the cursor is underlined, not reversed).
+fn focused_field(text: &[char], cursor: usize, width: usize, t: &Theme) -> Line<'static> {
+    let width = width.max(2);
+    let cursor = cursor.min(text.len());
+    // One cell for the cursor after the last character.
+    let len = text.len() + 1;
+    let start = if len <= width {
+        0
+    } else {
+        (cursor + 2).saturating_sub(width).min(len - width)
+    };
+    let end = (start + width).min(len);
+    let cursor_style = Style::new()
+        .add_modifier(Modifier::UNDERLINED | Modifier::BOLD)
+        .remove_modifier(Modifier::REVERSED);
+    let mut spans = Vec::new();
+    for i in start..end {
+        let c = text.get(i).copied().unwrap_or(' ');
+        let cut_left = i == start && start > 0;
+        let cut_right = i + 1 == end && end < len;
+        if i == cursor {
+            spans.push(Span::styled(c.to_string(), cursor_style));
+        } else if cut_left {
+            spans.push(Span::styled("<", t.style(Role::Warning)));
+        } else if cut_right {
+            spans.push(Span::styled(">", t.style(Role::Warning)));
+        } else {
+            spans.push(Span::raw(c.to_string()));
+        }
+    }
+    Line::from(spans)
+}
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, form: &Form) {
     let t = &app.theme;
@@ -69,18 +106,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, form: &Form) {
             label,
         );
         match &f.input {
+            Input::Text(area, _) if focused => {
+                let text: Vec<char> = terminal_safe(&area.lines().join("")).chars().collect();
+                let line = focused_field(&text, area.cursor().1, value_w as usize, t);
+                frame.render_widget(Paragraph::new(line).style(t.style(Role::FieldFocus)), value);
+            }
             Input::Text(area, _) => {
-                let mut ta = (**area).clone();
-                ta.set_cursor_line_style(Default::default());
-                ta.set_style(t.style(if focused {
-                    Role::FieldFocus
-                } else {
-                    Role::Base
-                }));
-                if !focused {
-                    ta.set_cursor_style(t.style(Role::FieldFocus));
-                }
-                frame.render_widget(&ta, value);
+                // No cursor in fields without the focus; a cut value ends in `~`.
+                let text = terminal_safe(&area.lines().join("")).into_owned();
+                frame.render_widget(
+                    Paragraph::new(fit(&text, value_w as usize)).style(t.style(Role::Base)),
+                    value,
+                );
             }
             Input::Choice { options, selected } => {
                 let text = options
@@ -151,7 +188,7 @@ mod tests {
     #[test]
     fn filter_form_shows_errors_under_fields_and_the_shared_impact() {
         let mut app = app_on(classroom());
-        keys(&mut app, r#"2 tab e tab tab "ICMP" tab"#);
+        keys(&mut app, r#"2 tab e tab tab ctrl-u "ICMP" tab"#);
         insta::assert_snapshot!("form_filter_80x24", render(&app, 80, 24));
     }
 }

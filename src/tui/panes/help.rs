@@ -19,6 +19,25 @@ pub fn lines(app: &App) -> Vec<(String, String)> {
         .collect()
 }
 
+/// How far the help scrolls at the current terminal size (G goes there). Wrapped lines
+/// are counted as the 74 columns inside the box wrap them.
+pub fn scroll_limit(app: &App) -> u16 {
+    let inner = app.size.0.min(76).saturating_sub(2).max(1) as usize;
+    let key_w = lines(app)
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(4)
+        + 3;
+    let rows: usize = lines(app)
+        .iter()
+        .map(|(_, h)| (key_w + h.chars().count()).div_ceil(inner))
+        .sum::<usize>()
+        + 1
+        + (COMMANDS.chars().count() + 1).div_ceil(inner);
+    (rows as u16 + 2).saturating_sub(app.size.1)
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
     let t = &app.theme;
     let entries = lines(app);

@@ -92,10 +92,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         ]));
     }
     lines.push(Line::default());
-    lines.push(Line::from(Span::styled(
-        " Changes here are stored (undo with u, save with Ctrl-s); a real host needs a restart.",
-        t.style(Role::Dim),
-    )));
+    // Wrapped here with its indent kept (Paragraph's own wrap dropped it).
+    let note =
+        "Changes here are stored (undo with u, save with Ctrl-s); a real host needs a restart.";
+    for l in super::wrap::hanging(" ", " ", note, area.width.saturating_sub(2) as usize) {
+        lines.push(Line::from(Span::styled(l, t.style(Role::Dim))));
+    }
     let para = Paragraph::new(lines)
         .wrap(Wrap { trim: false })
         .block(block(app, "Host context".into(), true));

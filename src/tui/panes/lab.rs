@@ -23,9 +23,17 @@ use crate::tui::theme::Role;
 pub struct Lab {
     pub input: TextArea<'static>,
     pub result: Option<Result<Explanation, String>>,
+    /// The packet `result` answers (the input line may be edited meanwhile).
+    pub packet: String,
+    /// The analysis generation whose table `result`'s row numbers refer to.
+    pub generation: u64,
     pub ran_at: Option<Instant>,
     /// How far the reasons are scrolled (J/K) when they do not fit.
     pub scroll: u16,
+    /// Packets run before, oldest first (Up/Down while typing recall them).
+    pub history: Vec<String>,
+    /// Which history entry the input shows, while recalling.
+    pub recalled: Option<usize>,
 }
 
 impl Default for Lab {
@@ -35,8 +43,12 @@ impl Default for Lab {
         Lab {
             input,
             result: None,
+            packet: String::new(),
+            generation: 0,
             ran_at: None,
             scroll: 0,
+            history: Vec::new(),
+            recalled: None,
         }
     }
 }
@@ -44,6 +56,27 @@ impl Default for Lab {
 impl Lab {
     pub fn text(&self) -> String {
         self.input.lines().join("")
+    }
+
+    /// Up (`older`) or Down while typing: the previous or next packet run.
+    pub fn recall(&mut self, older: bool) {
+        let n = self.history.len();
+        if n == 0 {
+            return;
+        }
+        let next = match (self.recalled, older) {
+            (None, true) => Some(n - 1),
+            (None, false) => None,
+            (Some(i), true) => Some(i.saturating_sub(1)),
+            (Some(i), false) if i + 1 < n => Some(i + 1),
+            (Some(_), false) => None,
+        };
+        self.recalled = next;
+        let text = next
+            .and_then(|i| self.history.get(i))
+            .cloned()
+            .unwrap_or_default();
+        self.set_input(&text);
     }
 
     pub fn set_input(&mut self, text: &str) {
@@ -125,8 +158,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     if app.analysis.unavailable.is_some() || table.height == 0 {
         return;
     }
+    // Row numbers of an answer whose table has not arrived yet would point at the wrong
+    // rows: no marks until it has.
     let (deciding, matched) = match &app.lab.result {
-        Some(Ok(e)) => (e.row, e.matched.clone()),
+        Some(Ok(e)) if !lab_stale(app) => (e.row, e.matched.clone()),
         _ => (None, Vec::new()),
     };
     let rows: Vec<_> = app
@@ -155,6 +190,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         Role::Selected
     };
     render_table(frame, table, app, &rows, selected, highlight);
+}
+
+/// The lab's answer refers to a table that is not the one on screen yet.
+pub fn lab_stale(app: &App) -> bool {
+    app.lab.generation != app.analysis.generation
 }
 
 fn explanation_lines(app: &App, width: usize) -> Pinned {
@@ -202,6 +242,11 @@ fn explanation_lines(app: &App, width: usize) -> Pinned {
                 } else {
                     parts.top.push(Line::from(l));
                 }
+            }
+            if lab_stale(app) {
+                parts
+                    .top
+                    .extend(plain(vec![" stale, recomputing...".into()], Role::Warning));
             }
             for item in std::iter::once(&e.reason).chain(&e.others) {
                 parts.middle.extend(plain(

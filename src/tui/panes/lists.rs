@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{List, ListItem, ListState, Paragraph, Row, Table, TableState};
 
-use super::{block, fit};
+use super::{block, fit, safe};
 use crate::core::model::FilterList;
 use crate::tui::app::{App, Focus};
 use crate::tui::theme::Role;
@@ -26,7 +26,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let items: Vec<ListItem> = s
         .filter_lists
         .iter()
-        .map(|l| ListItem::new(format!(" {}", fit(&l.name, width))))
+        .map(|l| ListItem::new(format!(" {}", fit(&safe(&l.name), width))))
         .collect();
     let focused = app.focus == Focus::Main;
     let list = List::new(items)
@@ -92,9 +92,9 @@ fn filter_table(frame: &mut Frame, area: Rect, app: &App, l: &FilterList) {
         Constraint::Length(6),
     ];
     let title = if l.description.is_empty() {
-        l.name.clone()
+        safe(&l.name)
     } else {
-        format!("{}: {}", l.name, l.description)
+        format!("{}: {}", safe(&l.name), safe(&l.description))
     };
     let table = Table::new(rows, widths)
         .header(
@@ -126,7 +126,11 @@ fn used_by(frame: &mut Frame, area: Rect, app: &App, l: &FilterList) {
         .filter_map(|(p, r)| {
             let p = s.policy(*p)?;
             let r = p.rules.iter().find(|x| x.id == *r)?;
-            Some(Line::from(format!(" {} (policy {})", r.name, p.name)))
+            Some(Line::from(format!(
+                " {} (policy {})",
+                safe(&r.name),
+                safe(&p.name)
+            )))
         })
         .collect();
     if lines.is_empty() {

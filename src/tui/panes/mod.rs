@@ -15,6 +15,7 @@ pub mod overlay;
 pub mod policies;
 #[cfg(test)]
 pub mod testing;
+pub mod wizard;
 pub mod wrap;
 
 use ratatui::Frame;
@@ -64,8 +65,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Mode::Help(scroll) => help::draw(frame, area, app, *scroll),
         Mode::Form(f) => form::draw(frame, area, app, f),
         Mode::Confirm(c) => overlay::confirm(frame, area, app, c),
+        Mode::Wizard(w) => wizard::draw(frame, area, app, w),
         _ => {}
     }
+    scrub(frame);
 }
 
 /// Where each part of the frame goes. `update` asks too (for scroll limits), so the
@@ -179,6 +182,33 @@ pub fn behavior_style(app: &App, b: Behavior) -> Style {
         Behavior::Block => Role::Block,
         Behavior::Negotiate => Role::Negotiate,
     })
+}
+
+/// Stored text (names, descriptions) as it may be printed: escapes and bidi marks written
+/// out (`core::text::terminal_safe`), so nothing stored can move the cursor or set a title.
+pub fn safe(s: &str) -> String {
+    crate::core::text::terminal_safe(s).into_owned()
+}
+
+/// Last line of defence: a cell that still holds a control or bidi character (text a pane
+/// printed without `safe`) shows U+FFFD instead, so it never reaches the terminal.
+fn scrub(frame: &mut Frame) {
+    for cell in frame.buffer_mut().content.iter_mut() {
+        if cell.symbol().chars().any(crate::core::text::is_unsafe_char) {
+            let clean: String = cell
+                .symbol()
+                .chars()
+                .map(|c| {
+                    if crate::core::text::is_unsafe_char(c) {
+                        '\u{FFFD}'
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            cell.set_symbol(&clean);
+        }
+    }
 }
 
 /// Cuts text to a width, marking the cut with `~` (ASCII: `…` is not safe everywhere).

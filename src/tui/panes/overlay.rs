@@ -16,15 +16,27 @@ pub fn confirm(frame: &mut Frame, area: Rect, app: &App, c: &Confirm) {
         Confirm::Quit => (
             "Unsaved changes",
             vec![
-                Line::from(format!(
-                    " {} edits are not saved to {}.",
-                    app.doc.undo_len(),
-                    app.store_name
-                )),
+                Line::from(if app.scratch {
+                    format!(
+                        " {} not saved anywhere: this is a scratch copy of {}.",
+                        crate::tui::document::edits(app.doc.unsaved(), ""),
+                        crate::core::text::terminal_safe(&app.store_name)
+                    )
+                } else {
+                    format!(
+                        " {} not saved to {}.",
+                        crate::tui::document::edits(app.doc.unsaved(), ""),
+                        crate::core::text::terminal_safe(&app.store_name)
+                    )
+                }),
                 Line::default(),
                 Line::from(vec![
                     Span::styled(" s", t.style(Role::Key)),
-                    Span::raw(" save and quit   "),
+                    Span::raw(if app.scratch {
+                        " how to keep them   "
+                    } else {
+                        " save and quit   "
+                    }),
                     Span::styled("y", t.style(Role::Key)),
                     Span::raw(" quit, dropping them   "),
                     Span::styled("n/Esc", t.style(Role::Key)),

@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, List, ListItem, ListState, Paragraph, Row, Table, TableState, Wrap};
 
-use super::{behavior_style, behavior_word, block, fit, sep};
+use super::{behavior_style, behavior_word, block, fit, safe, sep};
 use crate::core::model::{Policy, Rule};
 use crate::tui::app::{App, Focus};
 use crate::tui::edit::{Target, usage_line};
@@ -51,10 +51,10 @@ fn policy_list(frame: &mut Frame, area: Rect, app: &App) {
             if s.assigned == Some(p.id) {
                 ListItem::new(Line::from(vec![
                     Span::styled("*", app.theme.style(Role::Assigned)),
-                    Span::styled(fit(&p.name, width), app.theme.style(Role::Assigned)),
+                    Span::styled(fit(&safe(&p.name), width), app.theme.style(Role::Assigned)),
                 ]))
             } else {
-                ListItem::new(format!(" {}", fit(&p.name, width)))
+                ListItem::new(format!(" {}", fit(&safe(&p.name), width)))
             }
         })
         .collect();
@@ -80,16 +80,16 @@ fn rule_table(frame: &mut Frame, area: Rect, app: &App, p: &Policy) {
         .map(|r| {
             let list = s
                 .filter_list(r.filter_list)
-                .map_or("<missing>".to_string(), |l| l.name.clone());
+                .map_or("<missing>".to_string(), |l| safe(&l.name));
             let action = s.filter_action(r.filter_action);
             let (word, style) = match action {
                 Some(a) => (behavior_word(a.behavior), behavior_style(app, a.behavior)),
                 None => ("<missing>", t.style(Role::Error)),
             };
             let name = if r.active {
-                r.name.clone()
+                safe(&r.name)
             } else {
-                format!("{} (off)", r.name)
+                format!("{} (off)", safe(&r.name))
             };
             Row::new(vec![
                 Cell::from(name),
@@ -118,7 +118,7 @@ fn rule_table(frame: &mut Frame, area: Rect, app: &App, p: &Policy) {
         ],
     )
     .header(Row::new(["Rule", "Filter list", "Action"]).style(t.style(Role::Header)))
-    .block(block(app, format!("Rules: {}", p.name), focused))
+    .block(block(app, format!("Rules: {}", safe(&p.name)), focused))
     .highlight_symbol(">")
     .row_highlight_style(t.style(if focused { Role::Selected } else { Role::Base }));
     let mut st = TableState::default().with_selected((!p.rules.is_empty()).then_some(app.sel.rule));
@@ -175,7 +175,7 @@ fn policy_detail(frame: &mut Frame, area: Rect, app: &App, p: &Policy) {
     }
     let para = Paragraph::new(lines)
         .wrap(Wrap { trim: false })
-        .block(block(app, p.name.clone(), false));
+        .block(block(app, safe(&p.name), false));
     frame.render_widget(para, area);
 }
 
@@ -189,7 +189,7 @@ fn rule_detail(frame: &mut Frame, area: Rect, app: &App, r: &Rule) {
             let used = usage_line(s, Target::FilterList(l.id)).unwrap_or_default();
             lines.push(Line::from(vec![
                 label("Filters"),
-                Span::raw(format!("{} ", l.name)),
+                Span::raw(format!("{} ", safe(&l.name))),
                 Span::styled(used, t.style(Role::Dim)),
             ]));
             for f in l.filters.iter().take(3) {
@@ -218,7 +218,7 @@ fn rule_detail(frame: &mut Frame, area: Rect, app: &App, r: &Rule) {
             let used = usage_line(s, Target::FilterAction(a.id)).unwrap_or_default();
             let mut spans = vec![
                 label("Action"),
-                Span::raw(format!("{}: ", a.name)),
+                Span::raw(format!("{}: ", safe(&a.name))),
                 Span::styled(behavior_word(a.behavior), behavior_style(app, a.behavior)),
                 Span::styled(format!(" {used}"), t.style(Role::Dim)),
             ];
@@ -240,7 +240,10 @@ fn rule_detail(frame: &mut Frame, area: Rect, app: &App, r: &Rule) {
         Span::raw(format!("tunnel {tunnel}")),
         Span::styled(sep(app), t.style(Role::Border)),
         Span::raw(format!("connection {}", r.connection.word())),
-        Span::styled(sep(app), t.style(Role::Border)),
+    ]));
+    // On a line of its own: wrapped after a separator it left a stray border glyph.
+    lines.push(Line::from(vec![
+        label("State"),
         Span::raw(if r.active { "active" } else { "inactive" }),
     ]));
     if !r.description.is_empty() {
@@ -251,7 +254,7 @@ fn rule_detail(frame: &mut Frame, area: Rect, app: &App, r: &Rule) {
     }
     let para = Paragraph::new(lines)
         .wrap(Wrap { trim: false })
-        .block(block(app, r.name.clone(), false));
+        .block(block(app, safe(&r.name), false));
     frame.render_widget(para, area);
 }
 

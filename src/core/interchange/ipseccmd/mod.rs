@@ -68,6 +68,27 @@ use crate::core::model::Snapshot;
 
 pub use lexer::{program_word, split_command_line, strip_program_name};
 
+/// One static-mode filter spec (`*=0:1434:UDP`) as the importer reads it for `-f`, with
+/// the importer's warnings; `DEFAULT` and the dynamic `[..]`/`(..)` wrappers are refused.
+/// For front ends that take specs one at a time (the TUI's rule wizard).
+pub fn parse_filter_spec(
+    text: &str,
+    host: &crate::core::model::HostContext,
+) -> Result<(crate::core::model::Filter, Vec<String>), IpseccmdError> {
+    let mut warnings = Vec::new();
+    match spec::parse_spec(text.trim(), host, &mut warnings)? {
+        spec::Spec::Filter {
+            wrap: spec::Wrap::Plain,
+            filter,
+        } => Ok((filter, warnings)),
+        _ => Err(IpseccmdError::new(
+            text,
+            format!("'{text}' is not a static filter spec"),
+            "write SRC=DST[:PORT][:PROTO] (or + for mirrored), e.g. '*=0:1434:UDP'",
+        )),
+    }
+}
+
 /// What applying one command line did.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Outcome {
