@@ -16,6 +16,7 @@ pub mod config;
 pub mod context;
 pub mod explain;
 pub mod export;
+pub mod hosts;
 pub mod ipseccmd;
 pub mod netdiag;
 pub mod netsh;
@@ -92,6 +93,9 @@ pub enum Command {
     Export(export::Args),
     /// The `netdiag /test:ipsec /debug` report of the assigned policy.
     Netdiag(netdiag::Args),
+    /// A domain's computers and the IPsec policy Group Policy gives each
+    /// (`--store ldaps://DC/DC=example,DC=test`).
+    Hosts(hosts::Args),
 }
 
 /// A CLI failure, mapped to the exit code.
@@ -212,6 +216,17 @@ pub fn default_store_dir() -> PathBuf {
 
 /// Runs the parsed command line; `tui` opens the terminal UI.
 pub fn run(cli: Cli, tui: impl FnOnce(Ctx, Option<String>) -> Result<(), CliError>) -> ExitCode {
+    // The fleet view reads a directory, not a store folder (until the Store trait has an
+    // LDAP backend).
+    let cli = match cli.command {
+        Some(Command::Hosts(args)) => {
+            return match hosts::run(cli.store.as_deref(), args) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(e),
+            };
+        }
+        command => Cli { command, ..cli },
+    };
     let ctx = match open_store(&cli) {
         Ok(store) => Ctx {
             store,
@@ -237,6 +252,7 @@ pub fn run(cli: Cli, tui: impl FnOnce(Ctx, Option<String>) -> Result<(), CliErro
         Some(Command::Netsh(a)) => netsh::run(&ctx, a),
         Some(Command::Export(a)) => export::run(&ctx, a),
         Some(Command::Netdiag(a)) => netdiag::run(&ctx, a),
+        Some(Command::Hosts(_)) => Ok(()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,5 +1,6 @@
 //! The pure core: no terminal crates here (tests/purity.rs enforces it).
 
+pub mod domain;
 pub mod engine;
 pub mod interchange;
 pub mod model;
