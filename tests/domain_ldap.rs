@@ -16,7 +16,7 @@ fn dc() -> Option<&'static Dc> {
     domain_support::shared(domain_support::unseeded)
 }
 
-fn connect(dc: &Dc, url: &str, tls: TlsPolicy) -> Result<Directory, DomainError> {
+fn connect(url: &str, tls: TlsPolicy) -> Result<Directory, DomainError> {
     let url = DirectoryUrl::parse(url).expect("test URL");
     Directory::connect(&url, &Credentials::new(USER, PASSWORD), &tls)
 }
@@ -74,7 +74,7 @@ fn base64(text: &str) -> Vec<u8> {
 #[test]
 fn the_default_policies_read_byte_for_byte_like_ldapsearch_then_dangling_references() {
     let Some(dc) = dc() else { return };
-    let mut dir = connect(dc, &dc.ldaps_url(), verified(dc)).expect("LDAPS with the test CA");
+    let mut dir = connect(&dc.ldaps_url(), verified(dc)).expect("LDAPS with the test CA");
     let container = IpsecContainer::read(&mut dir).expect("read CN=IP Security");
     let policies: Vec<&str> = container
         .of_class(IpsecClass::Policy)
@@ -203,7 +203,7 @@ fn the_default_policies_read_byte_for_byte_like_ldapsearch_then_dangling_referen
 #[test]
 fn starttls_on_plain_ldap_binds_and_reads() {
     let Some(dc) = dc() else { return };
-    let mut dir = connect(dc, &dc.ldap_url(), verified(dc)).expect("StartTLS with the test CA");
+    let mut dir = connect(&dc.ldap_url(), verified(dc)).expect("StartTLS with the test CA");
     let root = dir
         .search(
             BASE,
@@ -220,7 +220,7 @@ fn starttls_on_plain_ldap_binds_and_reads() {
 #[test]
 fn an_unverified_certificate_is_refused_unless_insecure() {
     let Some(dc) = dc() else { return };
-    let Err(e) = connect(dc, &dc.ldaps_url(), TlsPolicy::Verify { ca: None }) else {
+    let Err(e) = connect(&dc.ldaps_url(), TlsPolicy::Verify { ca: None }) else {
         panic!("the test CA is in no system store: the connection must fail");
     };
     let text = e.to_string();
@@ -232,7 +232,7 @@ fn an_unverified_certificate_is_refused_unless_insecure() {
             ),
         "{text}"
     );
-    let dir = connect(dc, &dc.ldaps_url(), TlsPolicy::Insecure).expect("insecure still binds");
+    let dir = connect(&dc.ldaps_url(), TlsPolicy::Insecure).expect("insecure still binds");
     assert!(dir.insecure);
     dir.close();
 }

@@ -125,7 +125,7 @@ fn the_closest_container_and_the_last_link_win() {
         "D carries no IPsec policy, so Sales' link order 1 (the last entry, C) decides"
     );
     assert_eq!(
-        winner(&gp, &format!("ou=sales,dc=EXAMPLE,dc=test")),
+        winner(&gp, "ou=sales,dc=EXAMPLE,dc=test"),
         Some(("GPO C".into(), format!("OU=Sales,{D}"))),
         "DNs compare case-insensitively"
     );
