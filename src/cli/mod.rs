@@ -40,6 +40,7 @@ pub mod context;
 pub mod explain;
 pub mod export;
 pub mod hive;
+pub mod hosts;
 pub mod ipseccmd;
 #[cfg(target_os = "linux")]
 pub mod lab;
@@ -145,6 +146,9 @@ pub enum Command {
     /// Run the policy on a real kernel in private network namespaces; check each verdict.
     #[cfg(target_os = "linux")]
     Lab(lab::Args),
+    /// A domain's computers and the IPsec policy Group Policy gives each
+    /// (`--store ldaps://DC/DC=example,DC=test`).
+    Hosts(hosts::Args),
 }
 
 /// A CLI failure, mapped to the exit code.
@@ -272,6 +276,17 @@ pub fn run(cli: Cli, tui: impl FnOnce(Ctx, Option<String>) -> Result<(), CliErro
     if let Some(limit) = cli.max_input_size {
         crate::core::input::set_max_input_size(limit);
     }
+    // The fleet view reads a directory, not a store folder (until the Store trait has an
+    // LDAP backend).
+    let cli = match cli.command {
+        Some(Command::Hosts(args)) => {
+            return match hosts::run(cli.store.as_deref(), args) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(e),
+            };
+        }
+        command => Cli { command, ..cli },
+    };
     let ctx = match open_store(&cli) {
         Ok(store) => Ctx {
             store,
@@ -305,6 +320,7 @@ pub fn run(cli: Cli, tui: impl FnOnce(Ctx, Option<String>) -> Result<(), CliErro
         Some(Command::Unapply(a)) => apply::unapply(&ctx, a),
         #[cfg(target_os = "linux")]
         Some(Command::Lab(a)) => lab::run(&ctx, a),
+        Some(Command::Hosts(_)) => Ok(()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

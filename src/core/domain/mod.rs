@@ -1,0 +1,59 @@
+//! The domain store's groundwork: Active Directory over LDAP, read-only so far.
+//!
+//! Owns: the directory URL (`url`), the connection with its credentials and TLS policy
+//! (`connection`), the raw IPsec objects under `CN=IP Security,CN=System,<domain>`
+//! (`objects`), Group Policy's choice of the one IPsec policy per computer (`gpo`), the
+//! computers and the `--hosts FILE` sheet (`hosts`), and the fleet read that ties them
+//! together (`fleet`).
+//!
+//! Must not: decode `ipsecData` blobs (the registry codec in `interchange::registry` does
+//! that; `objects::RawIpsecObject` is what it will consume), print to a terminal, or import a
+//! terminal crate. Writes (change sets, assignment) come with the `Store` trait's redesign.
+
+pub mod connection;
+pub mod fleet;
+pub mod gpo;
+pub mod hosts;
+pub mod objects;
+pub mod url;
+
+pub use connection::{Credentials, DirEntry, Directory, TlsPolicy};
+pub use url::{DirectoryUrl, Scheme};
+
+/// Everything that can go wrong talking to a directory, naming the place and the fix.
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    /// The directory URL is malformed.
+    #[error("{0}")]
+    Url(String),
+    /// Credentials or TLS settings are missing or unreadable.
+    #[error("{0}")]
+    Setup(String),
+    /// The server could not be reached, or TLS failed.
+    #[error("cannot connect to {url}: {reason}")]
+    Connect { url: String, reason: String },
+    /// The server refused the bind.
+    #[error("the bind as {user} to {url} was refused: {reason}")]
+    Bind {
+        url: String,
+        user: String,
+        reason: String,
+    },
+    /// A search failed.
+    #[error("the LDAP search under {base} ({filter}) failed: {reason}")]
+    Search {
+        base: String,
+        filter: String,
+        reason: String,
+    },
+    /// An object read is not what the schema promises.
+    #[error("{dn}: {reason}")]
+    Object { dn: String, reason: String },
+}
+
+impl DomainError {
+    /// True when the user's input (URL, settings, files) is at fault: exit 2, not 1.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(self, DomainError::Url(_) | DomainError::Setup(_))
+    }
+}
