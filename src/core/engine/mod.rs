@@ -9,6 +9,7 @@
 //! Packet::parse("udp 1.2.3.4:88 -> me:445", &host_addresses)      a packet to explain
 //! explain(&EffectiveTable, &Packet, Option<Peer>) -> Explanation  verdict, deciding row, trail
 //! first_match(&EffectiveTable, &Packet) -> Option<usize>          the cheap live highlight
+//! Classifier::new(&EffectiveTable).first(&Packet) -> Option<usize> same row, no scan
 //! check(&Snapshot, Option<Id>, &HostContext) -> Report            E/W/F items, bounded
 //! check_with_table(&Snapshot, &EffectiveTable) -> Report          same, reusing a table
 //! HeaderSpace::parse("tcp any -> me:445", &host_addresses)        a reach query
@@ -27,6 +28,7 @@
 //! policy re-checks within a 16 ms frame after each edit.
 
 pub mod check;
+pub mod classify;
 pub mod exemptions;
 pub mod explain;
 mod findings;
@@ -38,6 +40,7 @@ pub mod reference;
 pub mod table;
 
 pub use check::{Item, Omitted, Report, Severity, check, check_with_table};
+pub use classify::Classifier;
 pub use exemptions::{ActiveExemption, Exemption, NoDefaultExempt, ResolvedContext, ValueSource};
 pub use explain::{
     DecidedBy, Explanation, Outcome, Peer, TrailItem, TrailResult, explain, first_match,
