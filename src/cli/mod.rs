@@ -20,6 +20,7 @@ pub mod ipseccmd;
 pub mod netdiag;
 pub mod netsh;
 pub mod reach;
+pub mod replay;
 pub mod show;
 pub mod table;
 
@@ -84,6 +85,8 @@ pub enum Command {
     Check(check::Args),
     /// What can reach a header space, and through which row.
     Reach(reach::Args),
+    /// Replay a pcap/pcapng capture: per-row hits, verdicts, exemption-only flows.
+    Replay(replay::Args),
     /// Run netsh ipsec commands: `-f FILE [--continue-on-error]`, or one command
     /// (`ipsec static add policy name=X`).
     #[command(disable_help_flag = true)]
@@ -234,6 +237,7 @@ pub fn run(cli: Cli, tui: impl FnOnce(Ctx, Option<String>) -> Result<(), CliErro
         Some(Command::Explain(a)) => explain::run(&ctx, a),
         Some(Command::Check(a)) => check::run(&ctx, a),
         Some(Command::Reach(a)) => reach::run(&ctx, a),
+        Some(Command::Replay(a)) => replay::run(&ctx, a),
         Some(Command::Netsh(a)) => netsh::run(&ctx, a),
         Some(Command::Export(a)) => export::run(&ctx, a),
         Some(Command::Netdiag(a)) => netdiag::run(&ctx, a),

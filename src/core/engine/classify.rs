@@ -82,10 +82,20 @@ pub struct Classifier {
 impl Classifier {
     /// Compiles `table`: one pass over the rows, O(n) expected.
     pub fn new(table: &EffectiveTable) -> Classifier {
+        Classifier::compile(table, 0)
+    }
+
+    /// Compiles the filter rows only (the exemption rows left out, indices unchanged):
+    /// "what would the filters do without the exemptions?".
+    pub fn filters_only(table: &EffectiveTable) -> Classifier {
+        Classifier::compile(table, table.exemption_rows)
+    }
+
+    fn compile(table: &EffectiveTable, skip: usize) -> Classifier {
         let mut by_mask: FastMap<Key, usize> = FastMap::default();
         let mut tuples: Vec<Tuple> = Vec::new();
         let mut v6 = None;
-        for r in &table.rows {
+        for r in table.rows.iter().skip(skip) {
             let h = &r.header;
             if h.v6 {
                 v6 = v6.or(Some(r.index));

@@ -37,7 +37,9 @@ mod lint;
 pub mod packet;
 pub mod reach;
 pub mod reference;
+pub mod replay;
 pub mod table;
+mod topk;
 
 pub use check::{Item, Omitted, Report, Severity, check, check_with_table};
 pub use classify::Classifier;
@@ -49,4 +51,5 @@ pub use explain::{
 pub use header::{Header, Net};
 pub use packet::{Packet, PacketError};
 pub use reach::{HeaderSpace, ReachItem, SpaceError, reach};
+pub use replay::{Replay, ReplayReport};
 pub use table::{Direction, EffectiveTable, Origin, OriginKind, PolicyRef, Row};
