@@ -14,6 +14,7 @@ pub mod admin;
 pub mod check;
 pub mod config;
 pub mod context;
+pub mod diff;
 pub mod explain;
 pub mod export;
 pub mod ipseccmd;
@@ -87,6 +88,9 @@ pub enum Command {
     Reach(reach::Args),
     /// Replay a pcap/pcapng capture: per-row hits, verdicts, exemption-only flows.
     Replay(replay::Args),
+    /// The packets whose verdict differs between two policies, revisions or host
+    /// contexts (exit 0 equal, 1 different, 2 invalid input).
+    Diff(diff::Args),
     /// Run netsh ipsec commands: `-f FILE [--continue-on-error]`, or one command
     /// (`ipsec static add policy name=X`).
     #[command(disable_help_flag = true)]
@@ -238,6 +242,7 @@ pub fn run(cli: Cli, tui: impl FnOnce(Ctx, Option<String>) -> Result<(), CliErro
         Some(Command::Check(a)) => check::run(&ctx, a),
         Some(Command::Reach(a)) => reach::run(&ctx, a),
         Some(Command::Replay(a)) => replay::run(&ctx, a),
+        Some(Command::Diff(a)) => diff::run(&ctx, a),
         Some(Command::Netsh(a)) => netsh::run(&ctx, a),
         Some(Command::Export(a)) => export::run(&ctx, a),
         Some(Command::Netdiag(a)) => netdiag::run(&ctx, a),

@@ -14,6 +14,8 @@
 //! check_with_table(&Snapshot, &EffectiveTable) -> Report          same, reusing a table
 //! HeaderSpace::parse("tcp any -> me:445", &host_addresses)        a reach query
 //! reach(&EffectiveTable, &HeaderSpace) -> Vec<ReachItem>          permitting rows + example
+//! diff(&EffectiveTable, &EffectiveTable) -> Vec<Region>          exact verdict changes
+//! Replay::new(&table, Some(&proposed), top) ... .report()         capture accounting
 //! reference::evaluate(...)                                        naive evaluator for tests
 //! ```
 //!
@@ -29,6 +31,7 @@
 
 pub mod check;
 pub mod classify;
+pub mod diff;
 pub mod exemptions;
 pub mod explain;
 mod findings;
