@@ -12,7 +12,7 @@ use super::context::{ContextArgs, print_json};
 use super::{CliError, Ctx};
 use crate::core::engine::replay::{DEFAULT_TOP, FlowCount};
 use crate::core::engine::{EffectiveTable, Replay, ReplayReport};
-use crate::core::interchange::capture::{CaptureReader, Decoded, Fragment};
+use crate::core::interchange::capture::{CaptureReader, replay_into};
 use crate::core::text::terminal_safe;
 
 #[derive(Debug, clap::Args)]
@@ -53,26 +53,12 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
         .map_err(|e| CliError::Invalid(format!("{shown}: {e}")))?;
     let mut replay = Replay::new(&table, other.as_ref(), args.top.max(1));
     let progress = std::io::stderr().is_terminal();
-    while let Some(frame) = reader.next_frame() {
-        let frame = frame.map_err(|e| CliError::Invalid(format!("{shown}: {e}")))?;
-        match frame.decoded {
-            Decoded::Ipv4(f) => replay.ipv4(
-                f.src,
-                f.dst,
-                f.protocol,
-                f.src_port,
-                f.dst_port,
-                f.fragment == Fragment::Later,
-                frame.wire_len,
-            ),
-            Decoded::Ipv6 => replay.ipv6(frame.wire_len),
-            Decoded::NotIp => replay.not_ip(frame.wire_len),
-            Decoded::Malformed => replay.malformed(frame.wire_len),
+    replay_into(&mut reader, &mut replay, |frames, bytes| {
+        if progress {
+            show_progress(frames, bytes, total);
         }
-        if progress && replay.frames().is_multiple_of(1 << 18) {
-            show_progress(replay.frames(), replay.report_bytes(), total);
-        }
-    }
+    })
+    .map_err(|e| CliError::Invalid(format!("{shown}: {e}")))?;
     if progress {
         eprint!("\r\x1b[K");
     }

@@ -190,3 +190,33 @@ fn decode_or_fail(linktype: u32, data: &[u8], frame: u64) -> Result<Decoded, Cap
     decode(LinkType::from_linktype(linktype), data)
         .ok_or(CaptureError::LinkType { frame, linktype })
 }
+
+/// Feeds every frame of `reader` to `replay`; `progress` is called every 2^18 frames with
+/// (frames, bytes so far). Stops at the first unreadable frame.
+pub fn replay_into<R: Read>(
+    reader: &mut CaptureReader<R>,
+    replay: &mut crate::core::engine::Replay<'_>,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<(), CaptureError> {
+    while let Some(frame) = reader.next_frame() {
+        let frame = frame?;
+        match frame.decoded {
+            Decoded::Ipv4(f) => replay.ipv4(
+                f.src,
+                f.dst,
+                f.protocol,
+                f.src_port,
+                f.dst_port,
+                f.fragment == Fragment::Later,
+                frame.wire_len,
+            ),
+            Decoded::Ipv6 => replay.ipv6(frame.wire_len),
+            Decoded::NotIp => replay.not_ip(frame.wire_len),
+            Decoded::Malformed => replay.malformed(frame.wire_len),
+        }
+        if replay.frames().is_multiple_of(1 << 18) {
+            progress(replay.frames(), replay.report_bytes());
+        }
+    }
+    Ok(())
+}
