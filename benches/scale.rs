@@ -31,7 +31,7 @@ fn packets(count: usize) -> Vec<(u32, u32, u8, u16, u16)> {
             let proto = [6u8, 17, 1][(x >> 20) as usize % 3];
             let port = 1 + ((x >> 32) as u16 % 5000);
             let (sp, dp) = if proto == 1 { (0, 0) } else { (1025, port) };
-            if (x >> 40) % 4 == 0 {
+            if (x >> 40).is_multiple_of(4) {
                 (me, peer, proto, dp, sp)
             } else {
                 (peer, me, proto, sp, dp)
@@ -46,8 +46,11 @@ fn pcap_bytes(list: &[(u32, u32, u8, u16, u16)]) -> Vec<u8> {
     let mut frame = Vec::new();
     for (i, &(s, d, proto, sp, dp)) in list.iter().enumerate() {
         frame.clear();
-        let b = etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
-            .ipv4(s.to_be_bytes(), d.to_be_bytes(), 64);
+        let b = etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2]).ipv4(
+            s.to_be_bytes(),
+            d.to_be_bytes(),
+            64,
+        );
         match proto {
             6 => b.tcp(sp, dp, 1, 1024).write(&mut frame, &[0; 6]),
             17 => b.udp(sp, dp).write(&mut frame, &[0; 18]),

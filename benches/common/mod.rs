@@ -59,4 +59,3 @@ pub fn policy(n: usize) -> Snapshot {
     };
     s
 }
-

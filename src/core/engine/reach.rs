@@ -305,8 +305,10 @@ impl<T: Copy + Ord> Values<T> {
             _ => {
                 let start = self.sorted.partition_point(|(v, _)| *v < lo);
                 let end = self.sorted.partition_point(|(v, _)| *v <= hi);
-                let mut positions: Vec<usize> =
-                    self.sorted[start..end.max(start)].iter().map(|(_, i)| *i).collect();
+                let mut positions: Vec<usize> = self.sorted[start..end.max(start)]
+                    .iter()
+                    .map(|(_, i)| *i)
+                    .collect();
                 positions.sort_unstable();
                 positions.truncate(cap);
                 positions.into_iter().map(|i| self.ordered[i]).collect()
