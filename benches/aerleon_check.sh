@@ -33,16 +33,18 @@ nets, svcs = [], []
 for i in range(200):
     a, b = rng.randrange(256), rng.randrange(256)
     nets.append(f"NET{i} = 10.{a}.{b}.0/{rng.choice([16, 20, 24, 28])}")
+protos = [rng.choice(['tcp', 'udp']) for _ in range(100)]
 for i in range(100):
-    svcs.append(f"SVC{i} = {rng.randrange(1, 65535)}/{rng.choice(['tcp', 'udp'])}")
+    svcs.append(f"SVC{i} = {rng.randrange(1, 65535)}/{protos[i]}")
 (base / "def" / "NETWORK.net").write_text("\n".join(nets) + "\n")
 (base / "def" / "SERVICES.svc").write_text("\n".join(svcs) + "\n")
 lines = ["header {", "  target:: windows_ipsec big", "}"]
 for t in range(terms):
+    svc = rng.randrange(100)
     lines += [f"term t{t} {{",
               f"  source-address:: NET{rng.randrange(200)}",
-              f"  destination-port:: SVC{rng.randrange(100)}",
-              f"  protocol:: {rng.choice(['tcp', 'udp'])}",
+              f"  destination-port:: SVC{svc}",
+              f"  protocol:: {protos[svc]}",
               f"  action:: {rng.choice(['accept', 'deny'])}",
               "}"]
 pol_file = base / "policies" / "pol" / "big.pol"
