@@ -37,6 +37,7 @@ pub mod apply;
 pub mod check;
 pub mod config;
 pub mod context;
+pub mod diff;
 pub mod explain;
 pub mod export;
 pub mod hive;
@@ -49,6 +50,7 @@ pub mod netsh;
 pub mod output;
 pub mod reach;
 pub mod reg;
+pub mod replay;
 pub mod script;
 pub mod show;
 pub mod table;
@@ -122,6 +124,11 @@ pub enum Command {
     Check(check::Args),
     /// What can reach a header space, and through which row.
     Reach(reach::Args),
+    /// Replay a pcap/pcapng capture: per-row hits, verdicts, exemption-only flows.
+    Replay(replay::Args),
+    /// The packets whose verdict differs between two policies, revisions or host
+    /// contexts (exit 0 equal, 1 different, 2 invalid input).
+    Diff(diff::Args),
     /// Run netsh ipsec commands: `-f FILE [--continue-on-error]`, or one command
     /// (`ipsec static add policy name=X`).
     #[command(disable_help_flag = true)]
@@ -309,6 +316,8 @@ pub fn run(cli: Cli, tui: impl FnOnce(Ctx, Option<String>) -> Result<(), CliErro
         Some(Command::Explain(a)) => explain::run(&ctx, a),
         Some(Command::Check(a)) => check::run(&ctx, a),
         Some(Command::Reach(a)) => reach::run(&ctx, a),
+        Some(Command::Replay(a)) => replay::run(&ctx, a),
+        Some(Command::Diff(a)) => diff::run(&ctx, a),
         Some(Command::Netsh(a)) => netsh::run(&ctx, a),
         Some(Command::Script(a)) => script::run(&ctx, a),
         Some(Command::Export(a)) => export::run(&ctx, a),

@@ -176,7 +176,8 @@ fn print_text(out: &Outcome) {
     use crate::core::text::terminal_safe;
     outln!(
         "encoding: {} ({}); another: --encoding LABEL",
-        out.encoding, out.encoding_how
+        out.encoding,
+        out.encoding_how
     );
     for l in &out.output {
         outln!("{}", terminal_safe(l));

@@ -1,7 +1,7 @@
 //! The pure core: no terminal crates here (tests/purity.rs enforces it).
 
-pub mod enforce;
 pub mod domain;
+pub mod enforce;
 pub mod engine;
 pub mod input;
 pub mod interchange;

@@ -10,10 +10,13 @@
 //! Packet::parse("udp 1.2.3.4:88 -> me:445", &host_addresses)      a packet to explain
 //! explain(&EffectiveTable, &Packet, Option<Peer>) -> Explanation  verdict, deciding row, trail
 //! first_match(&EffectiveTable, &Packet) -> Option<usize>          the cheap live highlight
+//! Classifier::new(&EffectiveTable).first(&Packet) -> Option<usize> same row, no scan
 //! check(&Snapshot, Option<Id>, &HostContext) -> Report            E/W/F items, bounded
 //! check_with_table(&Snapshot, &EffectiveTable) -> Report          same, reusing a table
 //! HeaderSpace::parse("tcp any -> me:445", &host_addresses)        a reach query
 //! reach(&EffectiveTable, &HeaderSpace) -> Vec<ReachItem>          permitting rows + example
+//! diff(&EffectiveTable, &EffectiveTable) -> Vec<Region>          exact verdict changes
+//! Replay::new(&table, Some(&proposed), top) ... .report()         capture accounting
 //! reference::evaluate(...)                                        naive evaluator for tests
 //! ```
 //!
@@ -28,6 +31,8 @@
 //! policy re-checks within a 16 ms frame after each edit.
 
 pub mod check;
+pub mod classify;
+pub mod diff;
 mod exemption;
 pub mod exemptions;
 pub mod explain;
@@ -37,9 +42,12 @@ mod lint;
 pub mod packet;
 pub mod reach;
 pub mod reference;
+pub mod replay;
 pub mod table;
+mod topk;
 
 pub use check::{Item, Omitted, Report, Severity, check, check_with_table};
+pub use classify::Classifier;
 pub use exemptions::{ActiveExemption, Exemption, NoDefaultExempt, ResolvedContext, ValueSource};
 pub use explain::{
     DecidedBy, Explanation, Outcome, Peer, TrailItem, TrailResult, explain, first_match,
@@ -48,4 +56,5 @@ pub use explain::{
 pub use header::{Header, Net};
 pub use packet::{Packet, PacketError};
 pub use reach::{HeaderSpace, ReachItem, SpaceError, reach};
+pub use replay::{Replay, ReplayReport};
 pub use table::{Direction, EffectiveTable, Origin, OriginKind, PolicyRef, Row};

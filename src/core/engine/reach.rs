@@ -9,7 +9,9 @@
 //! when the grid fits `BUDGET` (a host and a few dozen ports); beyond that it may miss a
 //! row reachable only through a cell it dropped. It never reports a row with a wrong
 //! example. Cost: one pass over the rows per part of the space, then per row meeting the
-//! space a containment test and a few lookups per shape: no pass over all pairs.
+//! space a containment test and a few lookups per shape: no pass over all pairs. The
+//! grid values inside a row's part of the space come from a sorted index, capped at the
+//! budget, never from a copy of the whole grid per row.
 
 use std::net::Ipv4Addr;
 
@@ -271,11 +273,48 @@ impl FirstMatch {
 /// built from these values is. Preferred values (a documentation address, ports 1025
 /// and 1026, the range ends) come first, so examples read well.
 struct Grid {
-    src: Vec<u32>,
-    dst: Vec<u32>,
-    sp: Vec<u16>,
-    dp: Vec<u16>,
+    src: Values<u32>,
+    dst: Values<u32>,
+    sp: Values<u16>,
+    dp: Values<u16>,
     protos: Vec<u8>,
+}
+
+/// One field's grid values in preference order, plus a sorted index, so that the values
+/// inside a sub-range come out in preference order without a pass over all of them
+/// (that pass, once per row meeting the space, made `reach` quadratic).
+struct Values<T> {
+    ordered: Vec<T>,
+    /// (value, position in `ordered`), by value.
+    sorted: Vec<(T, usize)>,
+}
+
+impl<T: Copy + Ord> Values<T> {
+    fn new(ordered: Vec<T>) -> Values<T> {
+        let mut sorted: Vec<(T, usize)> = ordered.iter().copied().zip(0..).collect();
+        sorted.sort_unstable();
+        Values { ordered, sorted }
+    }
+
+    /// At most `cap` values within `lo..=hi`, in preference order.
+    fn within(&self, lo: T, hi: T, cap: usize) -> Vec<T> {
+        match (self.sorted.first(), self.sorted.last()) {
+            (Some(first), Some(last)) if lo <= first.0 && last.0 <= hi => {
+                self.ordered[..cap.min(self.ordered.len())].to_vec()
+            }
+            _ => {
+                let start = self.sorted.partition_point(|(v, _)| *v < lo);
+                let end = self.sorted.partition_point(|(v, _)| *v <= hi);
+                let mut positions: Vec<usize> = self.sorted[start..end.max(start)]
+                    .iter()
+                    .map(|(_, i)| *i)
+                    .collect();
+                positions.sort_unstable();
+                positions.truncate(cap);
+                positions.into_iter().map(|i| self.ordered[i]).collect()
+            }
+        }
+    }
 }
 
 /// How many packets one search tries at most. Small spaces (a host, a few dozen ports)
@@ -321,10 +360,10 @@ impl Grid {
             }
         };
         Grid {
-            src: addrs(sub.src, |h| h.src),
-            dst: addrs(sub.dst, |h| h.dst),
-            sp: ports(sub.sp, |h| h.src_port),
-            dp: ports(sub.dp, |h| h.dst_port),
+            src: Values::new(addrs(sub.src, |h| h.src)),
+            dst: Values::new(addrs(sub.dst, |h| h.dst)),
+            sp: Values::new(ports(sub.sp, |h| h.src_port)),
+            dp: Values::new(ports(sub.dp, |h| h.dst_port)),
             protos,
         }
     }
@@ -338,14 +377,15 @@ impl Grid {
     ) -> Option<Packet> {
         // The preferred values of `within` itself first (as `Header::example` would
         // pick them), then the grid's cells inside it.
-        let addrs = |n: Net, grid: &[u32]| {
+        // No list outlives the budget below, so none takes more than it from the grid.
+        let addrs = |n: Net, grid: &Values<u32>| {
             let mut v = vec![u32::from(example_addr(n, 9)), n.first(), n.last()];
-            v.extend_from_slice(grid);
+            v.extend(grid.within(n.first(), n.last(), BUDGET));
             ordered(v, |a| n.contains_addr(*a))
         };
-        let ports = |r: (u16, u16), grid: &[u16]| {
+        let ports = |r: (u16, u16), grid: &Values<u16>| {
             let mut v = vec![1025, 1026, r.0, r.1];
-            v.extend_from_slice(grid);
+            v.extend(grid.within(r.0, r.1, BUDGET));
             ordered(v, |p| r.0 <= *p && *p <= r.1 && *p != 0)
         };
         let mut srcs = addrs(within.src, &self.src);

@@ -3,6 +3,7 @@
 //! changes out.
 
 pub mod batch;
+pub mod capture;
 pub mod export_ipseccmd;
 pub mod ipseccmd;
 pub mod netdiag;
