@@ -60,8 +60,10 @@ fn draw(app: &App, w: u16, h: u16) -> Vec<(String, bool)> {
         .collect()
 }
 
-/// The text by which the selected row can be recognised, however narrow the pane.
-fn selected_text(app: &App) -> String {
+/// The text by which the selected row can be recognised: its first `n` characters (three
+/// fit the narrowest pane; wider screens must show more, so two rows that share a short
+/// prefix cannot stand in for each other).
+fn selected_text(app: &App, n: usize) -> String {
     let s = &app.doc.snapshot;
     let name = match (app.focus, app.view) {
         (Focus::Diagnostics, _) => app.analysis.diagnostics[app.sel.diagnostic].code.clone(),
@@ -75,14 +77,14 @@ fn selected_text(app: &App) -> String {
         }
         (_, View::Host) => String::new(),
     };
-    name.chars().take(3).collect()
+    name.chars().take(n).collect()
 }
 
 fn check_sizes(app: &mut App, what: &str) {
     for (w, h) in SIZES {
         update(app, Action::Resize(w, h));
         let lines = draw(app, w, h);
-        let want = selected_text(app);
+        let want = selected_text(app, if w >= 80 { 10 } else { 3 });
         if want.is_empty() {
             continue;
         }

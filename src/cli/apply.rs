@@ -134,7 +134,7 @@ pub fn apply_table(
         Backend::Nft => {
             let text = nft::ruleset(&rules);
             if dry {
-                out!("{text}");
+                crate::cli::output::stdout_script(&text);
                 return Ok(());
             }
             load_nft(&text, ns, dir)
@@ -215,7 +215,7 @@ pub fn remove(backend: Backend, ns: Option<&str>, dir: &Path, dry: bool) -> Resu
     };
     if dry {
         outln!("dry run: would run `{program} {}` with:", args.join(" "));
-        out!("{input}");
+        crate::cli::output::stdout_script(&input);
         return Ok(());
     }
     tool(ns, program, &args, &input)?;

@@ -233,8 +233,7 @@ pub fn load_from(path: &Path) -> Result<Snapshot, CliError> {
     // Precedence: a store directory (above); a .bat/.cmd file, or any file with a batch
     // construct, is a batch file (so `%policy%` is a variable, not a name); else a netsh
     // or an ipseccmd script told apart by its first command word.
-    let bytes = super::script::read_bytes(path)
-        .map_err(|m| CliError::Invalid(format!("{}: {m}", path.display())))?;
+    let bytes = super::script::read_bytes(path)?;
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase());

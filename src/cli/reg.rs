@@ -85,7 +85,9 @@ pub fn print_notes(path: &Path, notes: &[String]) {
 
 /// `--from FILE`: a `.reg` file or a registry hive, when it is one.
 pub fn load_from(path: &Path, hive_store: Option<&str>) -> Result<Option<Snapshot>, CliError> {
-    if path.is_dir() {
+    // Only a regular file is sniffed: a FIFO or a device would block or never end here, and
+    // the general reader after this refuses them with the right message.
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
         return Ok(None);
     }
     let mut head = [0u8; 512];

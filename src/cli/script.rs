@@ -36,17 +36,11 @@ pub struct Args {
     pub args: Vec<String>,
 }
 
-/// Reads any input file, bounded (16 MiB). The one place this subcommand reads files.
-pub fn read_bytes(path: &Path) -> Result<Vec<u8>, String> {
-    const MAX: u64 = 16 * 1024 * 1024;
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
-    if meta.len() > MAX {
-        return Err(format!(
-            "{} bytes is too large for a script (limit 16 MiB)",
-            meta.len()
-        ));
-    }
-    std::fs::read(path).map_err(|e| format!("cannot read: {e}"))
+/// Reads any input file, bounded (`--max-input-size`). The one place this subcommand reads files.
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>, CliError> {
+    // The one bounded reader: size limit, no FIFOs or devices, stdin for `-`; its
+    // messages name the path.
+    crate::core::input::read_bytes(path).map_err(|e| CliError::Invalid(e.to_string()))
 }
 
 /// The script's folder, read-only: relative paths only, no `..`.
@@ -133,8 +127,7 @@ pub fn load(path: &Path, bytes: &[u8]) -> Result<crate::core::model::Snapshot, C
 pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
     let opts = options(&a)?;
     let path = a.file.clone();
-    let bytes =
-        read_bytes(&path).map_err(|m| CliError::Invalid(format!("{}: {m}", path.display())))?;
+    let bytes = read_bytes(&path)?;
     let name = path.display().to_string();
     let folder = Folder(path.parent().map(Path::to_path_buf).unwrap_or_default());
     let loaded = ctx.load()?;
