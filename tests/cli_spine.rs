@@ -536,9 +536,12 @@ fn a_damaged_store_is_named_and_never_overwritten() {
 fn show_format_ipseccmd_lists_exemptions_then_filters_in_table_order() {
     let untouched = common::SamplesUnchanged::take();
     let sample = common::samples().join("kb813878");
+    // The store is an empty scratch dir: opening the sample itself as a store would
+    // migrate it in place.
+    let scratch = tempfile::tempdir().unwrap();
     let r = common::ipsedit_in(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
-        &sample,
+        scratch.path(),
         &[
             "--from",
             sample.to_str().unwrap(),
@@ -554,7 +557,7 @@ fn show_format_ipseccmd_lists_exemptions_then_filters_in_table_order() {
     assert_eq!(heads[18], "[ 18] EXEMPT ipv6  both PERMIT");
     assert_eq!(heads[19], "[ 19] weight 261  inbound BLOCK");
     assert_eq!(heads[20], "[ 20] weight 261  outbound BLOCK");
-    let r = ipsedit(&sample, &["show", "--format", "xml"]);
+    let r = ipsedit(scratch.path(), &["show", "--format", "xml"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("'xml'"), "{}", r.stderr);
     untouched.check();
