@@ -6,13 +6,14 @@
 //! function of its request.
 
 use crate::core::engine::{
-    self, DecidedBy, Direction, EffectiveTable, Exemption, OriginKind, Packet, ValueSource,
+    self, DecidedBy, Direction, EffectiveTable, OriginKind, Packet, ValueSource,
 };
 use crate::core::model::{Behavior, HostContext, OsProfile, Protocol, Snapshot};
 
 use super::action::AnalyzeRequest;
 use super::app::Preview;
 use super::edit::Target;
+use super::items;
 
 /// How many items of one code the engine lists (the rest are only counted).
 pub const LISTED_PER_CODE: usize = engine::check::MAX_PER_CODE;
@@ -91,7 +92,8 @@ pub struct Diagnostic {
     pub severity: Severity,
     pub path: String,
     /// One line for the list ("kerberos exemption lets port 88 past rule 'X'"), built
-    /// from `message` by `summarize`; the message and hint show whole in the detail.
+    /// from the item's structured facts by `items::summary`; the message and hint show
+    /// whole in the detail.
     pub summary: String,
     pub message: String,
     pub hint: String,
@@ -208,10 +210,10 @@ pub fn analyze(req: &AnalyzeRequest) -> Analysis {
                     engine::Severity::Finding => Severity::Finding,
                 },
                 path: i.path.clone(),
-                summary: summarize(i.code, &i.message),
+                summary: items::summary(i, &req.snapshot),
                 message: i.message.clone(),
                 hint: i.hint.clone(),
-                target: target_of_path(&req.snapshot, &i.path),
+                target: i.facts.object.and_then(items::target),
             })
             .collect(),
         unavailable: None,
@@ -221,72 +223,6 @@ pub fn analyze(req: &AnalyzeRequest) -> Analysis {
         totals: [report.errors, report.warnings, report.findings],
         omitted: report.omitted.iter().map(|o| o.count).sum(),
     }
-}
-
-/// The list line of a check item. The engine's sentences are written to be read whole
-/// (`check` prints them); the panel lists them one line each, so the TUI shortens them
-/// here without touching the engine: the details in parentheses go (the detail area shows
-/// them), and F101 ("rule R would block X, but the K exemption lets through ... first")
-/// becomes "K exemption lets TRAFFIC past rule R". Anything that does not parse as
-/// expected keeps its whole text, cut at a word by the panel.
-pub fn summarize(code: &str, message: &str) -> String {
-    if code == "F101"
-        && let Some(s) = bypass_summary(message)
-    {
-        return s;
-    }
-    without_parentheses(message)
-}
-
-fn bypass_summary(message: &str) -> Option<String> {
-    let (who, rest) = message.split_once(" would ")?;
-    let (_, after) = rest.split_once(", but the ")?;
-    let (kind, _) = after.split_once(" exemption ")?;
-    let e = Exemption::ALL.into_iter().find(|e| e.name() == kind)?;
-    // What of the traffic the exemption lets through, in a word or two.
-    let traffic = match e {
-        Exemption::Kerberos => "port 88",
-        Exemption::Ike => "UDP 500",
-        Exemption::Rsvp => "RSVP",
-        Exemption::Multicast => "multicast",
-        Exemption::Broadcast => "broadcast",
-        Exemption::Ipv6 => "IPv6",
-    };
-    Some(format!(
-        "{kind} exemption lets {traffic} past {}",
-        without_parentheses(who)
-    ))
-}
-
-/// Drops `(...)` groups outside quotes, so names like `'Web (new)'` stay whole.
-fn without_parentheses(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut depth = 0usize;
-    let mut quote: Option<char> = None;
-    for c in text.chars() {
-        match (quote, c) {
-            (Some(q), _) if depth == 0 => {
-                out.push(c);
-                if c == q {
-                    quote = None;
-                }
-            }
-            (None, '\'' | '`' | '"') if depth == 0 => {
-                quote = Some(c);
-                out.push(c);
-            }
-            (_, '(') => depth += 1,
-            (_, ')') if depth > 0 => depth -= 1,
-            _ if depth == 0 => out.push(c),
-            _ => {}
-        }
-    }
-    // "rule 'R' (filter 1) would" leaves two spaces, "X (a, b) and" too.
-    out.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .replace(" ,", ",")
-        .replace(" :", ":")
 }
 
 fn display_row(r: &engine::Row) -> TableRow {
@@ -352,47 +288,6 @@ fn compact_net(n: &ipnet::IpNet) -> String {
 
 /// The object a check item's path names (`policies/P/rules/R`, `filter-lists/L/filters/2`,
 /// `filter-actions/A`, `host/...`), for the diagnostics panel's jump.
-pub fn target_of_path(s: &Snapshot, path: &str) -> Option<Target> {
-    if path.starts_with("host") {
-        return Some(Target::Host);
-    }
-    if let Some(i) = path.find("filter-lists/") {
-        let rest = &path[i + "filter-lists/".len()..];
-        let (name, index) = match rest.rsplit_once("/filters/") {
-            Some((n, idx)) => (n, idx.parse::<usize>().ok().map(|i| i.saturating_sub(1))),
-            None => (rest, None),
-        };
-        let list = s.filter_list_named(name)?;
-        return Some(match index {
-            Some(index) => Target::Filter {
-                list: list.id,
-                index,
-            },
-            None => Target::FilterList(list.id),
-        });
-    }
-    if let Some(name) = path.strip_prefix("filter-actions/") {
-        return s
-            .filter_action_named(name)
-            .map(|a| Target::FilterAction(a.id));
-    }
-    let rest = path.strip_prefix("policies/")?;
-    match rest.split_once("/rules/") {
-        Some((p, r)) => {
-            let p = s.policy_named(p)?;
-            let rule = p
-                .rules
-                .iter()
-                .find(|x| x.name == r.split('/').next().unwrap_or(r))?;
-            Some(Target::Rule {
-                policy: p.id,
-                rule: rule.id,
-            })
-        }
-        None => s.policy_named(rest).map(|p| Target::Policy(p.id)),
-    }
-}
-
 /// Keeps the analysis for an unchanged snapshot in sync without a worker (tests).
 pub fn analyze_now(s: &Snapshot, preview: Preview, generation: u64) -> Analysis {
     analyze(&AnalyzeRequest {
@@ -493,32 +388,4 @@ fn other_row(why: &str, reason: &str, fix: Option<&str>, row: usize, lost: bool)
     }
     let label = if lost { "without it: " } else { "" };
     format!("{label}{text} (row {row})")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_kerberos_bypass_is_summarized_from_its_parts() {
-        let m = "rule 'Block Inbound UDP 1434 Rule' (filter 1 of 'Block Inbound UDP 1434 Rule \
-                 filters') would block 0.0.0.0/0 -> 192.168.1.1/32:1434 UDP, but the kerberos \
-                 exemption lets through its TCP and UDP with source or destination port 88 \
-                 first (e.g. udp 203.0.113.7:88 -> 192.168.1.1:1434): NoDefaultExempt is 0";
-        assert_eq!(
-            summarize("F101", m),
-            "kerberos exemption lets port 88 past rule 'Block Inbound UDP 1434 Rule'"
-        );
-    }
-
-    #[test]
-    fn other_items_lose_their_parentheses_but_not_quoted_names() {
-        let m = "rule 'Web (new)' (0.0.0.0/0 -> me, BLOCK) never acts: the ike exemption decides";
-        assert_eq!(
-            summarize("F102", m),
-            "rule 'Web (new)' never acts: the ike exemption decides"
-        );
-        // A sentence the parser does not recognise is kept, not mangled.
-        assert_eq!(summarize("F101", "something else"), "something else");
-    }
 }

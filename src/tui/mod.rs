@@ -17,6 +17,7 @@ pub mod files;
 pub mod flows;
 pub mod forms;
 pub mod input;
+pub mod items;
 pub mod keymap;
 pub mod panes;
 pub mod runtime;

@@ -28,7 +28,8 @@
 
 use serde::Serialize;
 
-use super::table::EffectiveTable;
+use super::exemptions::Exemption;
+use super::table::{EffectiveTable, Origin, OriginKind};
 use crate::core::model::{HostContext, Id, Snapshot};
 
 pub const MAX_PER_CODE: usize = 200;
@@ -61,6 +62,97 @@ pub struct Item {
     pub path: String,
     pub message: String,
     pub hint: String,
+    /// The same facts as the message, as data: front ends render from these and never
+    /// parse `message` (whose wording may improve).
+    #[serde(flatten)]
+    pub facts: Facts,
+}
+
+/// The object an item is about, by id (names may repeat or contain `/`, so `path` alone
+/// cannot find it). Filter indexes are 0-based (`path` shows them 1-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Object {
+    Assignment,
+    Host,
+    Policy {
+        policy: Id,
+    },
+    Rule {
+        policy: Id,
+        rule: Id,
+    },
+    FilterList {
+        list: Id,
+    },
+    Filter {
+        list: Id,
+        index: usize,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        policy: Option<Id>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rule: Option<Id>,
+    },
+    FilterAction {
+        action: Id,
+    },
+    Dynamic {
+        id: Id,
+    },
+}
+
+impl Object {
+    /// The filter (or dynamic rule) behind a row of the effective table.
+    pub fn of_origin(o: &Origin) -> Option<Object> {
+        match o.kind {
+            OriginKind::Filter => Some(Object::Filter {
+                list: o.filter_list_id?,
+                index: o.filter_index?,
+                policy: o.policy_id,
+                rule: o.rule_id,
+            }),
+            OriginKind::Dynamic => Some(Object::Dynamic { id: o.dynamic_id? }),
+            OriginKind::Exemption => Some(Object::Host),
+        }
+    }
+}
+
+/// Structured fields of an item; each is present only where the code has it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Facts {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object: Option<Object>,
+    /// The object in words, short: `rule 'R' (filter 1 of 'L')`, `filter list 'L'`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub subject: String,
+    /// F101, F102: the exemptions involved.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exemptions: Vec<Exemption>,
+    /// E004: source and destination ports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ports: Option<[u16; 2]>,
+    /// F101: one packet the item is about, in `explain`'s syntax.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub example: Option<String>,
+    /// F103, F105: the other object involved, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub other: Option<String>,
+    /// F103, F105: positions of the rows involved in the effective table.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rows: Vec<usize>,
+    /// W006: why the filter expands to nothing; E002/E003: which side.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl Facts {
+    pub fn about(object: Option<Object>, subject: impl Into<String>) -> Facts {
+        Facts {
+            object,
+            subject: subject.into(),
+            ..Facts::default()
+        }
+    }
 }
 
 /// Items of one code left out of `items`.
@@ -108,8 +200,9 @@ impl Sink {
         path: impl Into<String>,
         message: impl Into<String>,
         hint: impl Into<String>,
+        facts: Facts,
     ) {
-        self.push_with(code, || (path.into(), message.into(), hint.into()));
+        self.push_with(code, || (path.into(), message.into(), hint.into(), facts));
     }
 
     /// Like `push`, but builds the text only when the item is kept: past the cap, an item
@@ -117,18 +210,19 @@ impl Sink {
     pub fn push_with(
         &mut self,
         code: &'static str,
-        text: impl FnOnce() -> (String, String, String),
+        text: impl FnOnce() -> (String, String, String, Facts),
     ) {
         let n = self.count_mut(code);
         *n += 1;
         if *n <= MAX_PER_CODE {
-            let (path, message, hint) = text();
+            let (path, message, hint, facts) = text();
             self.items.push(Item {
                 code,
                 severity: Severity::of(code),
                 path,
                 message,
                 hint,
+                facts,
             });
         }
     }

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::check::{Sink, filter_path};
+use super::check::{Facts, Object, Sink, filter_path};
 use super::exemptions::Exemption;
 use super::header::{Header, Shape};
 use super::table::{EffectiveTable, Origin, OriginKind, Row, restrictiveness};
@@ -202,9 +202,10 @@ fn exemption_findings(table: &EffectiveTable, groups: &Groups<FilterKey>, sink: 
         let covered = group().all(|r| ex.iter().any(|e| e.header.contains(&r.header)));
         if covered {
             if sink.wants("F102") {
-                let names = exemption_names(
+                let kinds = names_of(
                     group().flat_map(|r| ex.iter().filter(|e| e.header.contains(&r.header))),
                 );
+                let names = kinds.iter().map(|e| e.name()).collect::<Vec<_>>().join("/");
                 sink.push(
                     "F102",
                     row_path(&first.origin),
@@ -214,9 +215,11 @@ fn exemption_findings(table: &EffectiveTable, groups: &Groups<FilterKey>, sink: 
                         row_text(first),
                         first.action.word()
                     ),
-                    fix_list(table, &names_of(group().flat_map(|r| {
-                        ex.iter().filter(|e| e.header.contains(&r.header))
-                    }))),
+                    fix_list(table, &kinds),
+                    Facts {
+                        exemptions: kinds.clone(),
+                        ..about(&first.origin)
+                    },
                 );
             } else {
                 sink.count_only("F102");
@@ -267,6 +270,11 @@ fn exemption_findings(table: &EffectiveTable, groups: &Groups<FilterKey>, sink: 
                             e.origin.why.as_deref().unwrap_or("")
                         ),
                         table.context.fix(kind),
+                        Facts {
+                            exemptions: vec![kind],
+                            example: Some(example.to_string()),
+                            ..about(&r.origin)
+                        },
                     );
                 }
             }
@@ -274,19 +282,16 @@ fn exemption_findings(table: &EffectiveTable, groups: &Groups<FilterKey>, sink: 
     }
 }
 
+/// The object behind a row and its name in words.
+fn about(o: &Origin) -> Facts {
+    Facts::about(Object::of_origin(o), o.describe())
+}
+
 fn names_of<'a>(rows: impl Iterator<Item = &'a Row>) -> Vec<Exemption> {
     let mut v: Vec<Exemption> = rows.filter_map(|r| r.origin.exemption).collect();
     v.sort();
     v.dedup();
     v
-}
-
-fn exemption_names<'a>(rows: impl Iterator<Item = &'a Row>) -> String {
-    names_of(rows)
-        .iter()
-        .map(|e| e.name())
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 fn fix_list(table: &EffectiveTable, es: &[Exemption]) -> String {
@@ -354,6 +359,11 @@ fn duplicates_and_conflicts(by_key: &Groups<u128>, rows: &[Row], offset: usize, 
                             i + offset,
                             j + offset
                         ),
+                        Facts {
+                            other: Some(first.origin.describe()),
+                            rows: vec![j + offset, i + offset],
+                            ..about(&r.origin)
+                        },
                     );
                 } else {
                     sink.count_only("F105");
@@ -366,6 +376,11 @@ fn duplicates_and_conflicts(by_key: &Groups<u128>, rows: &[Row], offset: usize, 
                         row_path(&r.origin),
                         conflict_text(&rows[j], r),
                         conflict_hint(&rows[j], r),
+                        Facts {
+                            other: Some(rows[j].origin.describe()),
+                            rows: vec![j + offset, i + offset],
+                            ..about(&r.origin)
+                        },
                     );
                 } else {
                     sink.count_only("F103");
@@ -503,6 +518,11 @@ fn cross_shape_conflicts(rows: &[Row], offset: usize, sink: &mut Sink) {
                     i + offset,
                     j + offset
                 ),
+                Facts {
+                    other: Some(rows[i].origin.describe()),
+                    rows: vec![i + offset, j + offset],
+                    ..about(&rows[j].origin)
+                },
             );
         } else {
             sink.count_only("F103");
@@ -610,6 +630,7 @@ fn redundant(rows: &[Row], by_key: &Groups<u128>, groups: &Groups<FilterKey>, si
                     ),
                     "delete it to keep the policy short (no verdict changes), or keep it if \
                      it documents intent",
+                    about(&r.origin),
                 );
             } else {
                 sink.count_only("F104");

@@ -3,9 +3,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::check::{Sink, filter_path};
+use super::check::{Facts, Object, Sink, filter_path};
 use super::table::EffectiveTable;
-use crate::core::model::{Address, Filter, HostContext, Snapshot, mask_prefix};
+use crate::core::model::{Address, Filter, HostContext, Id, Snapshot, mask_prefix};
 
 pub(crate) fn lint(s: &Snapshot, table: &EffectiveTable, sink: &mut Sink) {
     references(s, sink);
@@ -17,15 +17,40 @@ pub(crate) fn lint(s: &Snapshot, table: &EffectiveTable, sink: &mut Sink) {
                 format!("filter-lists/{}", list.name),
                 format!("filter list '{}' has no filters", list.name),
                 "add a filter to it, or delete the list if nothing needs it",
+                Facts::about(
+                    Some(Object::FilterList { list: list.id }),
+                    format!("filter list '{}'", list.name),
+                ),
             );
         }
         for (i, f) in list.filters.iter().enumerate() {
-            filter(f, &|| filter_path(&list.name, i), &table.host, table, sink);
+            let about = || {
+                (
+                    filter_path(&list.name, i),
+                    Facts::about(
+                        Some(Object::Filter {
+                            list: list.id,
+                            index: i,
+                            policy: None,
+                            rule: None,
+                        }),
+                        format!("filter {} of '{}'", i + 1, list.name),
+                    ),
+                )
+            };
+            filter(f, &about, &table.host, table, sink);
         }
     }
     for d in &s.dynamic {
         let path = format!("dynamic/{}", d.id);
-        filter(&d.filter, &|| path.clone(), &table.host, table, sink);
+        let facts = || Facts::about(Some(Object::Dynamic { id: d.id }), "a dynamic rule");
+        filter(
+            &d.filter,
+            &|| (path.clone(), facts()),
+            &table.host,
+            table,
+            sink,
+        );
         if d.tunnel.is_some() && d.filter.mirrored {
             sink.push(
                 "E005",
@@ -33,6 +58,7 @@ pub(crate) fn lint(s: &Snapshot, table: &EffectiveTable, sink: &mut Sink) {
                 "a dynamic tunnel rule has a mirrored filter",
                 "tunnel filters must not be mirrored: add one rule per direction, each with \
                  its own tunnel endpoint",
+                facts(),
             );
         }
     }
@@ -45,6 +71,7 @@ pub(crate) fn lint(s: &Snapshot, table: &EffectiveTable, sink: &mut Sink) {
                 "set a value {} honours, or remove the value to use the default",
                 table.profile
             ),
+            Facts::about(Some(Object::Host), "NoDefaultExempt"),
         );
     }
 }
@@ -58,6 +85,7 @@ fn references(s: &Snapshot, sink: &mut Sink) {
             "assigned",
             format!("the assigned policy {id} does not exist"),
             "assign an existing policy (ipsedit assign NAME) or unassign (ipsedit unassign)",
+            Facts::about(Some(Object::Assignment), "the assignment"),
         );
     }
     let mut used_lists = HashSet::new();
@@ -69,12 +97,25 @@ fn references(s: &Snapshot, sink: &mut Sink) {
                 format!("policies/{}", p.name),
                 format!("policy '{}' has no rules", p.name),
                 "add a rule, or delete the policy",
+                Facts::about(
+                    Some(Object::Policy { policy: p.id }),
+                    format!("policy '{}'", p.name),
+                ),
             );
         }
         for r in &p.rules {
             used_lists.insert(r.filter_list);
             used_actions.insert(r.filter_action);
             let path = format!("policies/{}/rules/{}", p.name, r.name);
+            let about = || {
+                Facts::about(
+                    Some(Object::Rule {
+                        policy: p.id,
+                        rule: r.id,
+                    }),
+                    format!("rule '{}'", r.name),
+                )
+            };
             match s.filter_list(r.filter_list) {
                 None => sink.push(
                     "E001",
@@ -84,6 +125,7 @@ fn references(s: &Snapshot, sink: &mut Sink) {
                         r.name, r.filter_list
                     ),
                     "point the rule at an existing filter list, or delete the rule",
+                    about(),
                 ),
                 Some(l) => {
                     if l.filters.is_empty() {
@@ -95,6 +137,7 @@ fn references(s: &Snapshot, sink: &mut Sink) {
                                 r.name, l.name
                             ),
                             "the rule matches nothing: add filters to the list or delete the rule",
+                            about(),
                         );
                     }
                     if r.tunnel.is_some() && l.filters.iter().any(|f| f.mirrored) {
@@ -107,6 +150,7 @@ fn references(s: &Snapshot, sink: &mut Sink) {
                             ),
                             "tunnel filters must not be mirrored: make them one-way and add a \
                              second rule for the return traffic with its own tunnel endpoint",
+                            about(),
                         );
                     }
                 }
@@ -120,6 +164,7 @@ fn references(s: &Snapshot, sink: &mut Sink) {
                         r.name, r.filter_action
                     ),
                     "point the rule at an existing filter action, or delete the rule",
+                    about(),
                 );
             }
         }
@@ -131,6 +176,10 @@ fn references(s: &Snapshot, sink: &mut Sink) {
                 format!("filter-lists/{}", l.name),
                 format!("no rule uses filter list '{}'", l.name),
                 "use it in a rule, or delete it",
+                Facts::about(
+                    Some(Object::FilterList { list: l.id }),
+                    format!("filter list '{}'", l.name),
+                ),
             );
         }
     }
@@ -141,6 +190,10 @@ fn references(s: &Snapshot, sink: &mut Sink) {
                 format!("filter-actions/{}", a.name),
                 format!("no rule uses filter action '{}'", a.name),
                 "use it in a rule, or delete it",
+                Facts::about(
+                    Some(Object::FilterAction { action: a.id }),
+                    format!("filter action '{}'", a.name),
+                ),
             );
         }
     }
@@ -148,9 +201,14 @@ fn references(s: &Snapshot, sink: &mut Sink) {
 
 fn names(s: &Snapshot, sink: &mut Sink) {
     // Windows compares names without case, so "Block" and "BLOCK" collide.
-    fn dups<'a>(kind: &str, prefix: &str, names: impl Iterator<Item = &'a str>, sink: &mut Sink) {
+    fn dups<'a>(
+        kind: &str,
+        prefix: &str,
+        names: impl Iterator<Item = (&'a str, Option<Object>)>,
+        sink: &mut Sink,
+    ) {
         let mut seen: HashMap<String, usize> = HashMap::new();
-        for n in names {
+        for (n, object) in names {
             let c = seen.entry(n.to_lowercase()).or_insert(0);
             *c += 1;
             if *c == 2 {
@@ -159,6 +217,7 @@ fn names(s: &Snapshot, sink: &mut Sink) {
                     format!("{prefix}{n}"),
                     format!("two {kind} are named '{n}' (names are not case-sensitive)"),
                     format!("rename one of the {kind} so each name is unique"),
+                    Facts::about(object, format!("'{n}'")),
                 );
             }
         }
@@ -166,36 +225,45 @@ fn names(s: &Snapshot, sink: &mut Sink) {
     dups(
         "policies",
         "policies/",
-        s.policies.iter().map(|p| p.name.as_str()),
+        s.policies
+            .iter()
+            .map(|p| (p.name.as_str(), Some(Object::Policy { policy: p.id }))),
         sink,
     );
     dups(
         "filter lists",
         "filter-lists/",
-        s.filter_lists.iter().map(|l| l.name.as_str()),
+        s.filter_lists
+            .iter()
+            .map(|l| (l.name.as_str(), Some(Object::FilterList { list: l.id }))),
         sink,
     );
     dups(
         "filter actions",
         "filter-actions/",
-        s.filter_actions.iter().map(|a| a.name.as_str()),
+        s.filter_actions
+            .iter()
+            .map(|a| (a.name.as_str(), Some(Object::FilterAction { action: a.id }))),
         sink,
     );
     for p in &s.policies {
         dups(
             "rules",
             &format!("policies/{}/rules/", p.name),
-            p.rules.iter().map(|r| r.name.as_str()),
+            p.rules.iter().map(|r| {
+                let rule: Id = r.id;
+                (r.name.as_str(), Some(Object::Rule { policy: p.id, rule }))
+            }),
             sink,
         );
     }
 }
 
-/// `path` is a function because most filters produce no item, or only items past the
+/// `about` (path and facts) is a function because most filters produce no item, or only items past the
 /// per-code cap: formatting the path of each of 10,000 filters was a fifth of a re-check.
 fn filter(
     f: &Filter,
-    path: &dyn Fn() -> String,
+    about: &dyn Fn() -> (String, Facts),
     host: &HostContext,
     table: &EffectiveTable,
     sink: &mut Sink,
@@ -204,12 +272,17 @@ fn filter(
         if let Address::Ip { addr, mask } = a {
             match mask_prefix(*mask) {
                 None => sink.push_with("E002", || {
+                    let (path, facts) = about();
                     (
-                        path(),
+                        path,
                         format!("{side} mask {mask} is not contiguous"),
                         "use a mask of leading ones (255.255.255.0, or a prefix length like \
                          /24); the filter matches nothing until then"
                             .to_string(),
+                        Facts {
+                            reason: Some(format!("{side} mask")),
+                            ..facts
+                        },
                     )
                 }),
                 Some(_) => {
@@ -217,13 +290,18 @@ fn filter(
                     if outside != 0 {
                         let fixed = std::net::Ipv4Addr::from(u32::from(*addr) & u32::from(*mask));
                         sink.push_with("E003", || {
+                            let (path, facts) = about();
                             (
-                                path(),
+                                path,
                                 format!("{side} {addr} has bits outside its mask {mask}"),
                                 format!(
                                     "write {fixed} with mask {mask} (the driver compares only \
                                      the masked bits)"
                                 ),
+                                Facts {
+                                    reason: Some(format!("{side} address")),
+                                    ..facts
+                                },
                             )
                         });
                     }
@@ -233,13 +311,18 @@ fn filter(
     }
     if !f.protocol.has_ports() && (f.src_port != 0 || f.dst_port != 0) {
         sink.push_with("E004", || {
+            let (path, facts) = about();
             (
-                path(),
+                path,
                 format!(
                     "ports {}/{} are set with protocol {}, which has no ports",
                     f.src_port, f.dst_port, f.protocol
                 ),
                 "set the protocol to TCP or UDP, or set both ports to 0 (any)".to_string(),
+                Facts {
+                    ports: Some([f.src_port, f.dst_port]),
+                    ..facts
+                },
             )
         });
     }
@@ -248,13 +331,15 @@ fn filter(
         || (server(&f.destination) && !f.source.is_me())
     {
         sink.push_with("E006", || {
+            let (path, facts) = about();
             (
-                path(),
+                path,
                 format!(
                     "server type filter {} -> {} needs `me` on the other side",
                     f.source, f.destination
                 ),
                 "set the other side to My IP Address (me)".to_string(),
+                facts,
             )
         });
     }
@@ -278,11 +363,16 @@ fn filter(
                     // `empty` holds only for the three above.
                     _ => String::new(),
                 };
+                let (path, facts) = about();
                 (
-                    path(),
-                    format!("the filter expands to no row: {why}"),
+                    path,
+                    format!("{} expands to no row: {why}", facts.subject),
                     "configure the host (ipsedit config, or --me CIDR), or re-resolve the name"
                         .to_string(),
+                    Facts {
+                        reason: Some(why),
+                        ..facts
+                    },
                 )
             });
             break;

@@ -46,7 +46,7 @@ pub mod replay;
 pub mod table;
 mod topk;
 
-pub use check::{Item, Omitted, Report, Severity, check, check_with_table};
+pub use check::{Facts, Item, Object, Omitted, Report, Severity, check, check_with_table};
 pub use classify::Classifier;
 pub use exemptions::{ActiveExemption, Exemption, NoDefaultExempt, ResolvedContext, ValueSource};
 pub use explain::{
