@@ -4,11 +4,17 @@
 
 use std::net::Ipv4Addr;
 
+use crate::core::interchange::netsh::field;
+
 use crate::core::model::{
     Address, AuthMethod, Cipher, Esp, HashAlg, HostContext, Interface, Protocol, SecurityMethod,
-    ServerKind, mask_prefix, prefix_mask,
+    mask_prefix,
 };
 
+/// An address field: the netsh importer's own checks (`netsh::field`), so a value the
+/// import refuses is refused here in the same words. The form also takes `a.b.c.d/MASK`
+/// in one field (the mask part checked as `srcmask=`), and ipseccmd's `0` (me) and `*`
+/// (any). A non-ASCII character is pointed at as well, since it is often a pasted dash.
 pub fn address(text: &str, host: &HostContext) -> Result<Address, String> {
     let t = text.trim();
     if t.is_empty() {
@@ -16,76 +22,26 @@ pub fn address(text: &str, host: &HostContext) -> Result<Address, String> {
             "required: me, any, an address, a subnet (a.b.c.d/24) or DNS/WINS/DHCP/GATEWAY".into(),
         );
     }
-    match t.to_ascii_lowercase().as_str() {
-        "me" | "0" => return Ok(Address::Me),
-        "any" | "*" => return Ok(Address::Any),
+    match t {
+        "0" => return Ok(Address::Me),
+        "*" => return Ok(Address::Any),
         _ => {}
     }
-    if let Some(k) = ServerKind::from_keyword(t) {
-        return Ok(Address::Server(k));
-    }
-    if let Some((a, m)) = t.split_once('/') {
-        let addr: Ipv4Addr = a
-            .trim()
-            .parse()
-            .map_err(|_| format!("{a:?} is not an IPv4 address"))?;
-        let mask = if let Ok(p) = m.trim().parse::<u8>() {
-            if p > 32 {
-                return Err(format!("prefix /{p} is longer than 32"));
-            }
-            prefix_mask(p)
-        } else {
-            let v = m.trim();
-            let mask = v
-                .parse::<Ipv4Addr>()
-                .map_err(|_| format!("{m:?} is neither a prefix length nor a dotted mask"))?;
-            // The netsh importer's rule and words (netsh::values::mask): no holes.
-            if mask_prefix(mask).is_none() {
-                return Err(format!(
-                    "'{v}' is not a contiguous mask: a mask is ones then zeros, e.g. 255.255.0.0 or 16"
-                ));
-            }
-            mask
-        };
-        return Ok(Address::subnet(addr, mask));
-    }
-    if let Ok(addr) = t.parse::<Ipv4Addr>() {
-        return Ok(Address::host(addr));
-    }
-    // Four dotted numbers are an address, never a name: say which part is wrong.
-    let parts: Vec<&str> = t.split('.').collect();
-    if parts.len() == 4
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
-    {
-        return Err(format!("{t:?} is not an IPv4 address: each part is 0-255"));
-    }
-    if let Some((i, c)) = t.char_indices().find(|(_, c)| !c.is_ascii()) {
-        return Err(format!(
-            "{t:?}: character {} ({c:?}, U+{:04X}) is not allowed here; type it in ASCII (a plain '-', not a dash)",
-            t[..i].chars().count() + 1,
-            c as u32
-        ));
-    }
-    if t.chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
-        && t.contains('.')
-    {
-        // ipsedit never queries DNS: names resolve from the host's name table.
-        return match host.names.get(t) {
-            Some(addrs) => Ok(Address::Dns {
-                name: t.to_string(),
-                resolved: addrs.clone(),
-            }),
-            None => Err(format!(
-                "{t:?} is not in the host's name table (view 6); ipsedit never queries DNS"
-            )),
-        };
-    }
-    Err(format!(
-        "{t:?}: use me, any, a.b.c.d, a.b.c.d/24, a.b.c.d/255.255.255.0 or DNS/WINS/DHCP/GATEWAY"
-    ))
+    let (addr, mask) = match t.split_once('/') {
+        Some((a, m)) => (a.trim(), Some(m.trim())),
+        None => (t, None),
+    };
+    field::address_with_mask(addr, mask, &host.names).map_err(|e| {
+        let mut text = e.to_string();
+        if let Some((i, c)) = t.char_indices().find(|(_, c)| !c.is_ascii()) {
+            text.push_str(&format!(
+                " (character {} is {c:?}, U+{:04X}: type a plain ASCII '-' or '.')",
+                t[..i].chars().count() + 1,
+                c as u32
+            ));
+        }
+        text
+    })
 }
 
 pub fn address_text(a: &Address) -> String {
@@ -95,22 +51,22 @@ pub fn address_text(a: &Address) -> String {
     }
 }
 
+/// A protocol field: the importer's check; empty means any.
 pub fn protocol(text: &str) -> Result<Protocol, String> {
     let t = text.trim();
     if t.is_empty() {
         return Ok(Protocol::ANY);
     }
-    Protocol::parse(t)
-        .ok_or_else(|| format!("unknown protocol {t:?}: TCP, UDP, ICMP, RSVP, RAW, ANY or 0-255"))
+    field::protocol(t).map_err(|e| e.to_string())
 }
 
+/// A port field: the importer's check; empty, `*` and `any` also mean any (0).
 pub fn port(text: &str) -> Result<u16, String> {
     let t = text.trim();
     if t.is_empty() || t == "*" || t.eq_ignore_ascii_case("any") {
         return Ok(0);
     }
-    t.parse::<u16>()
-        .map_err(|_| format!("{t:?} is not a port: 1-65535, or empty/0/* for any"))
+    field::port(t).map_err(|e| e.to_string())
 }
 
 pub fn port_text(p: u16) -> String {
@@ -334,7 +290,10 @@ mod tests {
         let h = HostContext::default();
         assert_eq!(address("me", &h), Ok(Address::Me));
         assert_eq!(address("*", &h), Ok(Address::Any));
-        assert_eq!(address("wins", &h), Ok(Address::Server(ServerKind::Wins)));
+        assert_eq!(
+            address("wins", &h),
+            Ok(Address::Server(crate::core::model::ServerKind::Wins))
+        );
         assert_eq!(
             address("10.0.0.0/8", &h),
             Ok(Address::subnet(
@@ -345,14 +304,61 @@ mod tests {
         assert!(
             address("10.0.0.0/33", &h)
                 .expect_err("must fail")
-                .contains("/33")
+                .contains("'33' is not a mask")
         );
-        assert!(
-            address("server.example", &h)
-                .expect_err("must fail")
-                .contains("name table")
+        // As on import: a name missing from the table is kept, resolving to nothing
+        // (check's W006 then names the filter).
+        assert_eq!(
+            address("server.example", &h),
+            Ok(Address::Dns {
+                name: "server.example".into(),
+                resolved: vec![]
+            })
         );
         assert!(address("1.2.3", &h).is_err());
+    }
+
+    /// The words of `netsh ... srcmask=255.0.255.0` and `srcaddr=10.0.0.300`, minus the
+    /// position: one validator for the import and the form.
+    #[test]
+    fn refusals_are_the_importers() {
+        let h = HostContext::default();
+        let import = |line: &str| {
+            let mut s = crate::core::model::Snapshot::default();
+            let r = crate::core::interchange::netsh::apply_script(
+                &mut s,
+                line,
+                crate::core::interchange::netsh::Mode::Transaction,
+            );
+            let e = r.errors.first().expect("the import refuses it");
+            format!("{}; {}", e.message, e.hint)
+        };
+        for (field, script) in [
+            (
+                "10.0.0.0/255.0.255.0",
+                "netsh ipsec static add filter filterlist=L srcaddr=10.0.0.0 \
+                 srcmask=255.0.255.0 dstaddr=me",
+            ),
+            (
+                "10.0.0.300",
+                "netsh ipsec static add filter filterlist=L srcaddr=10.0.0.300 dstaddr=me",
+            ),
+        ] {
+            assert_eq!(address(field, &h), Err(import(script)), "{field}");
+        }
+        assert_eq!(
+            port("65536"),
+            Err("'65536' is not a port; write a port number 0-65535 (0 means any port)".into())
+        );
+        assert_eq!(
+            address("10.0.0.1\u{2013}9", &h),
+            Err(
+                "'10.0.0.1\u{2013}9' is not an address; write me, any, an IPv4 address, a DNS \
+                 name, or DNS, WINS, DHCP or GATEWAY (character 9 is '\u{2013}', U+2013: type \
+                 a plain ASCII '-' or '.')"
+                    .into()
+            )
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ mod abbrev;
 mod directive;
 mod dynamic;
 pub mod export;
+pub mod field;
 mod index;
 mod lexer;
 mod lookup;
