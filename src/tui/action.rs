@@ -50,6 +50,8 @@ pub enum Command {
     NewPacket,
     Preset(u8),
     EditHost,
+    /// `v`: the selected or cut text in full (a pager popup).
+    Pager,
 }
 
 /// Everything `update` reacts to.

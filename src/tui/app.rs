@@ -126,6 +126,8 @@ pub enum Mode {
     /// The rule wizard (`a` on view 1's rules, or on an empty policy list).
     Wizard(Box<super::wizard::Wizard>),
     Confirm(Confirm),
+    /// `v`: the selected or cut text in full, scrollable (`tui::pager`).
+    Pager(super::pager::Pager),
 }
 
 /// Terminal capabilities that change how things are drawn.

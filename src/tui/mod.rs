@@ -19,6 +19,7 @@ pub mod forms;
 pub mod input;
 pub mod items;
 pub mod keymap;
+pub mod pager;
 pub mod panes;
 pub mod runtime;
 pub mod sample;

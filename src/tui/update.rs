@@ -151,13 +151,20 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         fx.extend(on_key(app, plain));
         return fx;
     }
-    if !matches!(app.mode, Mode::Confirm(_)) && app.message.as_ref().is_some_and(|m| !m.error) {
+    // `v` shows the message in full, so it must not clear it first.
+    let pager = matches!(app.mode, Mode::Normal)
+        && app.keymap.lookup(app.view, &key) == Some(Command::Pager);
+    if !pager
+        && !matches!(app.mode, Mode::Confirm(_))
+        && app.message.as_ref().is_some_and(|m| !m.error)
+    {
         app.message = None;
     }
     match std::mem::replace(&mut app.mode, Mode::Normal) {
         Mode::Normal => {
             if let Some(m) = &app.message
                 && m.error
+                && !pager
             {
                 app.message = None;
             }
@@ -258,6 +265,10 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             }
         },
         Mode::Confirm(c) => confirm(app, c, key),
+        Mode::Pager(p) => {
+            super::pager::key(app, p, key);
+            Vec::new()
+        }
         Mode::Wizard(mut w) => flows::wizard_key(app, &mut w, key).unwrap_or_else(|| {
             app.mode = Mode::Wizard(w);
             Vec::new()
@@ -451,6 +462,10 @@ pub fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
         }
         Command::CommandLine => {
             app.mode = Mode::Command(Default::default());
+            Vec::new()
+        }
+        Command::Pager => {
+            super::pager::open(app);
             Vec::new()
         }
         Command::Diagnostics => {

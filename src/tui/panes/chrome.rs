@@ -165,6 +165,7 @@ pub fn keybar(frame: &mut Frame, area: Rect, app: &App) {
             ("^U", "clear"),
         ]),
         Mode::Help(_) => Some(&[("j/k", "scroll"), ("any other key", "close help")]),
+        Mode::Pager(_) => Some(&[("j/k", "scroll"), ("g/G", "top/bottom"), ("Esc", "close")]),
         Mode::Packet => Some(&[
             ("Enter", "run"),
             ("Up/Down", "earlier packets"),

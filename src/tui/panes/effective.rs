@@ -108,6 +108,13 @@ pub fn first_run_hint(app: &App, filter_rows: usize) -> Option<String> {
 
 /// The rows to show (filtered by `/`), marked against the stored state's table during a
 /// preview, and the summary line ("-4 rows: kerberos, rsvp").
+/// The row the cursor is on in view 4 (after `/` filtering), as drawn.
+pub fn selected_row(app: &App) -> Option<&TableRow> {
+    let (rows, _) = rows_with_diff(app);
+    let i = app.sel.table_row.min(rows.len().checked_sub(1)?);
+    rows.get(i).map(|(r, _)| *r)
+}
+
 fn rows_with_diff(app: &App) -> (Vec<(&TableRow, Mark)>, Line<'static>) {
     let find = app.table_find.to_lowercase();
     let keep = |r: &TableRow| find.is_empty() || r.haystack().contains(&find);

@@ -12,6 +12,7 @@ pub mod host;
 pub mod lab;
 pub mod lists;
 pub mod overlay;
+pub mod pager;
 pub mod policies;
 #[cfg(test)]
 pub mod testing;
@@ -66,6 +67,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Mode::Form(f) => form::draw(frame, area, app, f),
         Mode::Confirm(c) => overlay::confirm(frame, area, app, c),
         Mode::Wizard(w) => wizard::draw(frame, area, app, w),
+        Mode::Pager(p) => pager::draw(frame, area, app, p),
         _ => {}
     }
     scrub(frame);
