@@ -75,11 +75,32 @@ pub fn tabs(frame: &mut Frame, area: Rect, app: &App) {
             })
             .collect()
     };
-    let room = (area.width as usize).saturating_sub(1 + 9);
-    let chosen = (0..3)
-        .map(labels)
-        .find(|l| l.iter().map(|s| s.chars().count()).sum::<usize>() <= room)
-        .unwrap_or_else(|| labels(2));
+    // The counters are the real totals and never cut: the tab titles shorten first,
+    // then "(capped list)" becomes "capped".
+    let counts = |long: bool| {
+        if a.unavailable.is_some() {
+            " E- W- F-".to_string()
+        } else {
+            format!(
+                " E{} W{} F{}{}{}",
+                a.count(Severity::Error),
+                a.count(Severity::Warning),
+                a.count(Severity::Finding),
+                match (a.omitted > 0, long) {
+                    (false, _) => "",
+                    (true, true) => " (capped list)",
+                    (true, false) => " capped",
+                },
+                if app.analysis_pending() { " ..." } else { "" }
+            )
+        }
+    };
+    let width = |l: &[String]| l.iter().map(|s| s.chars().count()).sum::<usize>();
+    let (chosen, counts) = (0..3u8)
+        .flat_map(|style| [(style, true), (style, false)])
+        .map(|(style, long)| (labels(style), counts(long)))
+        .find(|(l, c)| width(l) + 1 + c.chars().count() <= area.width as usize)
+        .unwrap_or_else(|| (labels(2), counts(false)));
     let mut spans = vec![Span::raw(" ")];
     for (v, label) in View::ALL.into_iter().zip(chosen) {
         let role = if v == app.view {
@@ -89,18 +110,6 @@ pub fn tabs(frame: &mut Frame, area: Rect, app: &App) {
         };
         spans.push(Span::styled(label, t.style(role)));
     }
-    let counts = if a.unavailable.is_some() {
-        " E- W- F-".to_string()
-    } else {
-        format!(
-            " E{} W{} F{}{}{}",
-            a.count(Severity::Error),
-            a.count(Severity::Warning),
-            a.count(Severity::Finding),
-            if a.omitted > 0 { " (capped list)" } else { "" },
-            if app.analysis_pending() { " ..." } else { "" }
-        )
-    };
     let used: usize = spans.iter().map(|s| s.width()).sum();
     let pad = (area.width as usize).saturating_sub(used + counts.len());
     spans.push(Span::raw(" ".repeat(pad)));

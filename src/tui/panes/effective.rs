@@ -236,13 +236,15 @@ const DROP_ORDER: [&[&str]; 6] = [
 ];
 
 /// The columns that fit in `width` (one space between columns).
-fn columns_that_fit(width: u16) -> Vec<&'static str> {
+/// `num_w`: the row-number column's width (as wide as the largest row number), so a
+/// six-digit row number is never squeezed by the layout.
+fn columns_that_fit(width: u16, num_w: u16) -> Vec<&'static str> {
     let mut shown: Vec<&str> = COLUMNS.iter().map(|c| c.0).collect();
     let need = |shown: &[&str]| -> u16 {
         COLUMNS
             .iter()
             .filter(|c| shown.contains(&c.0))
-            .map(|c| c.1 + 1)
+            .map(|c| if c.0 == "#" { num_w } else { c.1 } + 1)
             .sum::<u16>()
     };
     for drop in DROP_ORDER {
@@ -273,7 +275,6 @@ pub fn render_table(
     };
     // Only the visible window becomes widgets: a 10,000-row table costs what a screenful
     // costs. The window keeps the selected row on screen, as ratatui's own scrolling would.
-    let shown = columns_that_fit(area.width);
     // The row number column is as wide as the largest row number (plus the mark).
     let num_w = rows
         .iter()
@@ -282,6 +283,7 @@ pub fn render_table(
         .map_or(1, |m| m.to_string().len())
         .max(2)
         + 1;
+    let shown = columns_that_fit(area.width, num_w as u16);
     let origin_w = {
         let others: usize = COLUMNS
             .iter()
