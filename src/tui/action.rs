@@ -74,6 +74,8 @@ pub enum Action {
     SavedInto(Result<(Revision, String), String>),
     /// `:export` answered: the message to show, or why it failed.
     Exported(Result<String, String>),
+    /// `:replay` answered: hits per row, or why not.
+    Replayed(Result<Box<super::replay::ReplayHits>, String>),
     /// The store answered a reload (`:e!`).
     Loaded(Result<Box<(Snapshot, Revision)>, String>),
     /// The terminal went away (SIGHUP, SIGTERM, or the tty returned an error).
@@ -117,6 +119,11 @@ pub enum Effect {
         dir: std::path::PathBuf,
         snapshot: Box<Snapshot>,
         summary: String,
+    },
+    /// `:replay FILE`: count a capture's packets per row of the table `request` builds.
+    Replay {
+        path: std::path::PathBuf,
+        request: Box<AnalyzeRequest>,
     },
     /// `:export netsh|ipseccmd FILE`.
     Export {

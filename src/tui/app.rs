@@ -170,6 +170,8 @@ pub struct App {
     /// The quit confirm chose "save and quit": quit once the save succeeds.
     pub quit_after_save: bool,
     pub size: (u16, u16),
+    /// Hits per row of the last `:replay` (shown in view 4 while the table is the same).
+    pub replay: Option<super::replay::ReplayHits>,
 }
 
 impl App {
@@ -199,6 +201,7 @@ impl App {
             exit_signal: None,
             quit_after_save: false,
             size: (80, 24),
+            replay: None,
         }
     }
 
@@ -208,6 +211,14 @@ impl App {
 
     pub fn analysis_pending(&self) -> bool {
         self.analysis.generation < self.generation
+    }
+
+    /// The last replay's hits, if they count rows of the table on screen.
+    pub fn replay_hits(&self) -> Option<&[u64]> {
+        self.replay
+            .as_ref()
+            .filter(|r| r.generation == self.analysis.generation && !self.analysis_pending())
+            .map(|r| r.hits.as_slice())
     }
 
     pub fn info(&mut self, text: impl Into<String>) {

@@ -11,7 +11,7 @@ use super::update::{edit, run as run_command, save};
 use crate::core::model::OsProfile;
 
 /// The commands, for `:help` and error messages.
-pub const COMMANDS: &str = ":assign NAME  :unassign  :os PROFILE  :exempt 0-3|default  :w [DIR]  :export netsh|ipseccmd FILE  :q  :q!  :wq  :e!  :theme NAME";
+pub const COMMANDS: &str = ":assign NAME  :unassign  :os PROFILE  :exempt 0-3|default  :w [DIR]  :export netsh|ipseccmd FILE  :q  :q!  :wq  :e!  :theme NAME  :replay FILE|off";
 
 pub fn run(app: &mut App, line: &str) -> Vec<Effect> {
     let line = line.trim().trim_start_matches(':').trim();
@@ -102,6 +102,7 @@ pub fn run(app: &mut App, line: &str) -> Vec<Effect> {
             }
             Err(e) => fail(app, e),
         },
+        "replay" => replay(app, arg),
         "help" | "h" => {
             app.mode = Mode::Help(0);
             Vec::new()
@@ -167,6 +168,28 @@ fn export(app: &mut App, arg: &str) -> Vec<Effect> {
         format,
         path: file.into(),
         snapshot: Box::new(app.doc.snapshot.clone()),
+    }]
+}
+
+/// `:replay FILE` (pcap or pcapng) counts hits per row of the table on screen, preview
+/// included; `:replay off` hides the hits.
+fn replay(app: &mut App, arg: &str) -> Vec<Effect> {
+    let file = arg.trim().trim_matches('"');
+    if file.is_empty() {
+        return fail(app, ":replay needs a capture FILE (pcap or pcapng)".into());
+    }
+    if file == "off" {
+        app.replay = None;
+        app.info("replay hits hidden");
+        return Vec::new();
+    }
+    vec![Effect::Replay {
+        path: file.into(),
+        request: Box::new(crate::tui::action::AnalyzeRequest {
+            generation: app.generation,
+            snapshot: app.doc.snapshot.clone(),
+            preview: app.preview,
+        }),
     }]
 }
 

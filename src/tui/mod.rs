@@ -21,6 +21,7 @@ pub mod items;
 pub mod keymap;
 pub mod pager;
 pub mod panes;
+pub mod replay;
 pub mod runtime;
 pub mod sample;
 pub mod signals;

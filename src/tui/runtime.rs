@@ -140,6 +140,9 @@ impl Runtime {
                 path,
                 snapshot,
             } => vec![Action::Exported(export(format, &path, &snapshot))],
+            Effect::Replay { path, request } => vec![Action::Replayed(
+                super::replay::run(&path, &request).map(Box::new),
+            )],
             Effect::Quit => Vec::new(),
         }
     }

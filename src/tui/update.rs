@@ -63,6 +63,16 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.error(format!("NOT saved: {e}"));
             Vec::new()
         }
+        Action::Replayed(Ok(h)) => {
+            app.info(h.summary());
+            app.replay = Some(*h);
+            app.view = super::app::View::Effective;
+            Vec::new()
+        }
+        Action::Replayed(Err(e)) => {
+            app.error(e);
+            Vec::new()
+        }
         Action::Exported(Ok(m)) => {
             app.info(m);
             Vec::new()

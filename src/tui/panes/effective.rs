@@ -208,8 +208,10 @@ fn rows_with_diff(app: &App) -> (Vec<(&TableRow, Mark)>, Line<'static>) {
 }
 
 /// The table's columns (header, width), in display order.
-const COLUMNS: [(&str, u16); 10] = [
+const COLUMNS: [(&str, u16); 11] = [
     ("#", 3),
+    // Packets per row of the last `:replay`; only while one is shown.
+    ("hits", 6),
     ("weight", 6),
     ("dir", 4),
     ("source", 15),
@@ -226,20 +228,25 @@ const COLUMNS: [(&str, u16); 10] = [
 /// a row without its source reads as "from anywhere", which it may not be.
 /// Only on a very narrow pane (under about 50 columns) do the addresses go, both at once,
 /// so no row shows a destination without its source.
-const DROP_ORDER: [&[&str]; 6] = [
+const DROP_ORDER: [&[&str]; 7] = [
     &["weight"],
     &["sport"],
     &["dport"],
     &["dir"],
     &["proto"],
+    &["hits"],
     &["source", "destination"],
 ];
 
 /// The columns that fit in `width` (one space between columns).
 /// `num_w`: the row-number column's width (as wide as the largest row number), so a
 /// six-digit row number is never squeezed by the layout.
-fn columns_that_fit(width: u16, num_w: u16) -> Vec<&'static str> {
-    let mut shown: Vec<&str> = COLUMNS.iter().map(|c| c.0).collect();
+fn columns_that_fit(width: u16, num_w: u16, hits: bool) -> Vec<&'static str> {
+    let mut shown: Vec<&str> = COLUMNS
+        .iter()
+        .map(|c| c.0)
+        .filter(|c| hits || *c != "hits")
+        .collect();
     let need = |shown: &[&str]| -> u16 {
         COLUMNS
             .iter()
@@ -283,7 +290,8 @@ pub fn render_table(
         .map_or(1, |m| m.to_string().len())
         .max(2)
         + 1;
-    let shown = columns_that_fit(area.width, num_w as u16);
+    let hits = app.replay_hits();
+    let shown = columns_that_fit(area.width, num_w as u16, hits.is_some());
     let origin_w = {
         let others: usize = COLUMNS
             .iter()
@@ -336,8 +344,18 @@ pub fn render_table(
                     addr.to_string()
                 }
             };
+            let count = hits.map(|h| h.get(r.index).copied().unwrap_or(0));
+            let hit_cell = Cell::from(Span::styled(
+                count.map_or(String::new(), |n| n.to_string()),
+                if count.is_some_and(|n| n > 0) {
+                    t.style(Role::Finding)
+                } else {
+                    t.style(Role::Dim)
+                },
+            ));
             let cells = vec![
                 Cell::from(format!("{sign}{:>w$}", r.index, w = num_w - 1)),
+                hit_cell,
                 Cell::from(weight),
                 Cell::from(r.direction),
                 Cell::from(merged(&r.src, &r.src_port, "sport")),
