@@ -74,6 +74,8 @@ pub enum Action {
     SavedInto(Result<(Revision, String), String>),
     /// `:export` answered: the message to show, or why it failed.
     Exported(Result<String, String>),
+    /// `:diff` answered: the panel's title and lines, or why not.
+    Diffed(Result<(String, Vec<String>), String>),
     /// `:replay` answered: hits per row, or why not.
     Replayed(Result<Box<super::replay::ReplayHits>, String>),
     /// The store answered a reload (`:e!`).
@@ -123,6 +125,11 @@ pub enum Effect {
     /// `:replay FILE`: count a capture's packets per row of the table `request` builds.
     Replay {
         path: std::path::PathBuf,
+        request: Box<AnalyzeRequest>,
+    },
+    /// `:diff REV|preview`: the semantic diff of the table on screen against `against`.
+    Diff {
+        against: super::diff::Against,
         request: Box<AnalyzeRequest>,
     },
     /// `:export netsh|ipseccmd FILE`.

@@ -11,7 +11,7 @@ use super::update::{edit, run as run_command, save};
 use crate::core::model::OsProfile;
 
 /// The commands, for `:help` and error messages.
-pub const COMMANDS: &str = ":assign NAME  :unassign  :os PROFILE  :exempt 0-3|default  :w [DIR]  :export netsh|ipseccmd FILE  :q  :q!  :wq  :e!  :theme NAME  :replay FILE|off";
+pub const COMMANDS: &str = ":assign NAME  :unassign  :os PROFILE  :exempt 0-3|default  :w [DIR]  :export netsh|ipseccmd FILE  :q  :q!  :wq  :e!  :theme NAME  :replay FILE|off  :diff REV|preview";
 
 pub fn run(app: &mut App, line: &str) -> Vec<Effect> {
     let line = line.trim().trim_start_matches(':').trim();
@@ -103,6 +103,17 @@ pub fn run(app: &mut App, line: &str) -> Vec<Effect> {
             Err(e) => fail(app, e),
         },
         "replay" => replay(app, arg),
+        "diff" => match crate::tui::diff::parse(arg) {
+            Ok(against) => vec![Effect::Diff {
+                against,
+                request: Box::new(crate::tui::action::AnalyzeRequest {
+                    generation: app.generation,
+                    snapshot: app.doc.snapshot.clone(),
+                    preview: app.preview,
+                }),
+            }],
+            Err(e) => fail(app, e),
+        },
         "help" | "h" => {
             app.mode = Mode::Help(0);
             Vec::new()

@@ -66,9 +66,9 @@ pub fn line(text: &str) -> TextArea<'static> {
 }
 
 /// The `:` commands, for completion (`ex::COMMANDS` lists them for people).
-const COMMANDS: [&str; 13] = [
-    "assign", "unassign", "os", "exempt", "w", "wq", "q", "q!", "e!", "export", "replay", "theme",
-    "help",
+const COMMANDS: [&str; 14] = [
+    "assign", "unassign", "os", "exempt", "w", "wq", "q", "q!", "e!", "export", "replay", "diff",
+    "theme", "help",
 ];
 
 /// Tab on the `:` line: completes the command, or its value (policy names for

@@ -10,6 +10,7 @@ pub mod action;
 pub mod analysis;
 pub mod app;
 pub mod cursor;
+pub mod diff;
 pub mod document;
 pub mod edit;
 pub mod ex;

@@ -143,6 +143,12 @@ impl Runtime {
             Effect::Replay { path, request } => vec![Action::Replayed(
                 super::replay::run(&path, &request).map(Box::new),
             )],
+            Effect::Diff { against, request } => {
+                let store = &self.store;
+                vec![Action::Diffed(super::diff::run(against, &request, |n| {
+                    store.load_revision(n).map_err(|e| e.to_string())
+                }))]
+            }
             Effect::Quit => Vec::new(),
         }
     }

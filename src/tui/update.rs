@@ -69,6 +69,18 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.view = super::app::View::Effective;
             Vec::new()
         }
+        Action::Diffed(Ok((title, paragraphs))) => {
+            app.mode = Mode::Pager(super::pager::Pager {
+                title,
+                paragraphs,
+                scroll: 0,
+            });
+            Vec::new()
+        }
+        Action::Diffed(Err(e)) => {
+            app.error(e);
+            Vec::new()
+        }
         Action::Replayed(Err(e)) => {
             app.error(e);
             Vec::new()
