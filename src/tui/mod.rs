@@ -182,8 +182,13 @@ fn event_loop(app: &mut App, rt: &mut Runtime) -> Result<(), TuiError> {
     Ok(())
 }
 
-/// The last path component: "kb813878" rather than a long path in the title line.
+/// The last path component: "kb813878" rather than a long path in the title line. A
+/// domain store's description ("domain example.com on DC dc1.example.com:636", from
+/// `Store::describe`) is kept whole: the title names the domain and the DC.
 pub fn store_name(describe: &str) -> String {
+    if describe.starts_with("domain ") {
+        return describe.to_string();
+    }
     std::path::Path::new(describe).file_name().map_or_else(
         || describe.to_string(),
         |n| n.to_string_lossy().into_owned(),
@@ -200,4 +205,22 @@ pub fn utf8_locale() -> bool {
         let v = v.to_ascii_lowercase();
         v.contains("utf-8") || v.contains("utf8")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::store_name;
+
+    #[test]
+    fn the_title_names_a_domain_store_whole_and_a_directory_by_its_last_part() {
+        assert_eq!(
+            store_name("domain example.com on DC dc1.example.com:636"),
+            "domain example.com on DC dc1.example.com:636"
+        );
+        assert_eq!(
+            store_name("domain DC=corp,DC=example on DC 192.0.2.10/x:389"),
+            "domain DC=corp,DC=example on DC 192.0.2.10/x:389"
+        );
+        assert_eq!(store_name("/work/samples/kb813878"), "kb813878");
+    }
 }
