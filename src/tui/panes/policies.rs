@@ -143,30 +143,49 @@ fn policy_detail(frame: &mut Frame, area: Rect, app: &App, p: &Policy) {
         Line::from(vec![
             label("Polling"),
             Span::raw(format!("{} min", p.polling_interval_min)),
-            Span::styled(sep(app), t.style(Role::Border)),
-            Span::raw(format!(
-                "default response {}",
-                if p.default_response.active {
-                    "on"
-                } else {
-                    "off"
-                }
-            )),
-        ]),
-        Line::from(vec![
-            label("Key exch."),
-            Span::raw(format!(
-                "{} min, {} sessions, master PFS {}",
-                p.key_exchange.lifetime_minutes,
-                p.key_exchange.lifetime_sessions,
-                if p.key_exchange.master_key_pfs {
-                    "on"
-                } else {
-                    "off"
-                }
-            )),
         ]),
     ];
+    // Main mode (the ISAKMP object Windows keeps beside the policy), read-only here:
+    // editing its methods would need a form of its own (`netsh ... set policy` does it).
+    let k = &p.key_exchange;
+    lines.push(Line::from(vec![
+        label("Main mode"),
+        Span::raw(mm_text(&k.methods)),
+    ]));
+    let mut life = format!(
+        "{} min, {}, master PFS {}",
+        k.lifetime_minutes,
+        match k.lifetime_sessions {
+            0 => "unlimited quick modes".to_string(),
+            1 => "1 quick mode".to_string(),
+            n => format!("{n} quick modes"),
+        },
+        if k.master_key_pfs { "on" } else { "off" }
+    );
+    if k.cert_to_account {
+        life.push_str(", certificates mapped to accounts");
+    }
+    if k.no_cert_request {
+        life.push_str(", no certificate request");
+    }
+    lines.push(Line::from(vec![label(""), Span::raw(life)]));
+    let d = &p.default_response;
+    lines.push(Line::from(vec![
+        label("Default rsp"),
+        Span::raw(if d.active {
+            format!(
+                "on: {}; {}",
+                parse::auth_text(&d.authentication),
+                if d.methods.is_empty() {
+                    "Windows' default methods".to_string()
+                } else {
+                    parse::methods_text(&d.methods)
+                }
+            )
+        } else {
+            "off".to_string()
+        }),
+    ]));
     if !p.description.is_empty() {
         lines.push(Line::from(vec![
             label("Description"),
@@ -177,6 +196,26 @@ fn policy_detail(frame: &mut Frame, area: Rect, app: &App, p: &Policy) {
         .wrap(Wrap { trim: false })
         .block(block(app, safe(&p.name), false));
     frame.render_widget(para, area);
+}
+
+/// netsh's `mmsecmethods` words: `3DES-SHA1-2` (DH group 3 = 2048 bits).
+fn mm_text(methods: &[crate::core::model::MainModeMethod]) -> String {
+    use crate::core::model::DhGroup;
+    if methods.is_empty() {
+        return "Windows' default methods".into();
+    }
+    methods
+        .iter()
+        .map(|m| {
+            let g = match m.dh_group {
+                DhGroup::Low => 1,
+                DhGroup::Medium => 2,
+                DhGroup::High2048 => 3,
+            };
+            format!("{}-{}-{g}", m.encryption.word(), m.integrity.word())
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn rule_detail(frame: &mut Frame, area: Rect, app: &App, r: &Rule) {
@@ -270,5 +309,36 @@ mod tests {
         keys(&mut app, "tab");
         insta::assert_snapshot!("policies_rule_80x24", render(&app, 80, 24));
         insta::assert_snapshot!("policies_rule_120x40", render(&app, 120, 40));
+    }
+
+    /// Issue 11 item 1: the registry-derived main-mode settings and default response
+    /// show in the policy detail.
+    #[test]
+    fn the_policy_detail_shows_main_mode_and_the_default_response() {
+        use crate::core::model::{AuthMethod, Cipher, DhGroup, HashAlg, MainModeMethod};
+        let mut s = classroom();
+        let k = &mut s.policies[0].key_exchange;
+        k.methods = vec![MainModeMethod {
+            encryption: Cipher::TripleDes,
+            integrity: HashAlg::Sha1,
+            dh_group: DhGroup::High2048,
+        }];
+        k.lifetime_sessions = 1;
+        k.cert_to_account = true;
+        let d = &mut s.policies[0].default_response;
+        d.active = true;
+        d.authentication = vec![AuthMethod::Kerberos];
+        let app = app_on(s);
+        let screen = render(&app, 120, 40);
+        assert!(screen.contains("Main mode   3DES-SHA1-3 "), "{screen}");
+        assert!(
+            screen
+                .contains("480 min, 1 quick mode, master PFS off, certificates mapped to accounts"),
+            "{screen}"
+        );
+        assert!(
+            screen.contains("Default rsp on: kerberos; Windows' default methods"),
+            "{screen}"
+        );
     }
 }
