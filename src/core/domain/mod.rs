@@ -10,6 +10,7 @@
 //! that; `objects::RawIpsecObject` is what it will consume), print to a terminal, or import a
 //! terminal crate. Writes (change sets, assignment) come with the `Store` trait's redesign.
 
+pub mod assign;
 pub mod attrs;
 pub mod connection;
 pub mod fleet;
@@ -17,10 +18,25 @@ pub mod gpo;
 pub mod hosts;
 pub mod objects;
 pub mod read;
+pub mod store;
 pub mod url;
+pub mod write;
 
 pub use connection::{Credentials, DirEntry, Directory, TlsPolicy};
 pub use url::{DirectoryUrl, Scheme};
+
+static DOMAIN_STORE_OPEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Set by the front end when the store it opened is a domain: `ipseccmd -w DS` and `netsh
+/// ipsec static set store location=domain` then write to it instead of failing.
+pub fn set_domain_store_open(open: bool) {
+    DOMAIN_STORE_OPEN.store(open, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// True when the open store is a domain (see `set_domain_store_open`).
+pub fn domain_store_open() -> bool {
+    DOMAIN_STORE_OPEN.load(std::sync::atomic::Ordering::Relaxed)
+}
 
 /// Everything that can go wrong talking to a directory, naming the place and the fix.
 #[derive(Debug, thiserror::Error)]

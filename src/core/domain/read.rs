@@ -11,7 +11,7 @@
 //!
 //! Must not: write to the directory (`write` does), print, or decode blobs itself.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::DomainError;
 use super::connection::{DirEntry, Directory, SearchScope};
@@ -62,6 +62,9 @@ pub struct DomainObject {
     pub raw: RawIpsecObject,
     /// The codec's form; `values` hold its registry-style values at the container.
     pub object: RawObject,
+    /// The writable attributes exactly as the server gave them (names lower-cased): what a
+    /// save deletes, so that the server refuses it if someone changed them meanwhile.
+    pub loaded: BTreeMap<String, Vec<Vec<u8>>>,
 }
 
 /// How far the container had come when it was read: the highest `uSNChanged` among its
@@ -147,7 +150,17 @@ pub fn snapshot_from_entries(
         let object = codec_object(&container_dn, entry, &raw)?;
         version.highest_usn = version.highest_usn.max(raw.usn_changed.unwrap_or(0));
         version.objects += 1;
-        objects.push(DomainObject { raw, object });
+        let loaded = CODEC_ATTRIBUTES
+            .iter()
+            .chain(&["ipsecID"])
+            .filter(|n| !entry.values(n).is_empty())
+            .map(|n| (n.to_ascii_lowercase(), entry.values(n).to_vec()))
+            .collect();
+        objects.push(DomainObject {
+            raw,
+            object,
+            loaded,
+        });
     }
     let set = ObjectSet {
         location: container_dn.clone(),
@@ -217,4 +230,4 @@ fn codec_object(
 
 #[cfg(test)]
 #[path = "read_tests.rs"]
-mod tests;
+pub(crate) mod tests;
