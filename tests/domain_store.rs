@@ -334,3 +334,99 @@ fn kb813878_with_w_ds_reads_back_with_ldapsearch_assigns_and_tables_like_a_local
     let (rc, _, err) = ipsedit(dc, &url, &["assign", "Block UDP 1434 Filter"]);
     assert_eq!(rc, 0, "{err}");
 }
+
+fn action_dn(d: &ipsedit::core::domain::read::DomainSnapshot, name: &str) -> String {
+    let id = d
+        .snapshot
+        .filter_actions
+        .iter()
+        .find(|a| a.name == name)
+        .unwrap_or_else(|| panic!("action {name}"))
+        .id;
+    d.objects
+        .iter()
+        .find(|o| o.object.id == id)
+        .expect("its object")
+        .raw
+        .dn
+        .clone()
+}
+
+fn rename_action(s: &mut ipsedit::core::model::Snapshot, from: &str, to: &str) {
+    s.filter_actions
+        .iter_mut()
+        .find(|a| a.name == from)
+        .unwrap_or_else(|| panic!("action {from}"))
+        .name = to.into();
+}
+
+fn ipsec_name(dc: &Dc, dn: &str) -> String {
+    ldif_entries(&dc.ldapsearch(dn, "(objectClass=*)", &["ipsecName"]))[0]
+        .text("ipsecName")
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_concurrent_ldapmodify_is_a_conflict_and_nothing_is_half_written() {
+    use ipsedit::core::domain::store::LdapStore;
+    use ipsedit::core::domain::write::{execute, plan};
+    use ipsedit::core::store::{Store, StoreError};
+
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(dc) = dc() else { return };
+    let url = dc.ldaps_url();
+    // The defaults are enough: rename Windows' own "Permit" action.
+    let store = LdapStore::new(
+        DirectoryUrl::parse(&url).expect("url"),
+        Credentials::new(USER, PASSWORD),
+        TlsPolicy::Verify {
+            ca: Some(dc.ca.clone()),
+        },
+    );
+    let loaded = store.load().expect("loads");
+    let mut dir = directory(dc);
+    let d = read_snapshot(&mut dir, BASE).expect("reads");
+    let dn = action_dn(&d, "Permit");
+    let mut edited = loaded.snapshot.clone();
+    rename_action(&mut edited, "Permit", "Permit (ours)");
+    // A new policy too: it must not be created when the save is refused.
+    edited
+        .policies
+        .push(ipsedit::core::model::Policy::new("Not written"));
+    dc.ldapmodify(&format!(
+        "dn: {dn}\nchangetype: modify\nreplace: ipsecName\nipsecName: Permit (theirs)\n"
+    ))
+    .expect("another administrator writes");
+    match store.save_edit(&loaded, &edited, "rename") {
+        Err(StoreError::Stale { expected, found }) => {
+            assert_eq!(expected, loaded.revision);
+            assert!(found > expected, "{found} > {expected}");
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert_eq!(ipsec_name(dc, &dn), "Permit (theirs)");
+    let after = read_snapshot(&mut dir, BASE).expect("reads");
+    assert!(after.snapshot.policy_named("Not written").is_none());
+
+    // Between ipsedit's own check and its write, the server itself refuses: the modify
+    // deletes the ipsecName value that was loaded, which is gone.
+    let base = read_snapshot(&mut dir, BASE).expect("reads");
+    let mut edited = base.snapshot.clone();
+    rename_action(&mut edited, "Permit (theirs)", "Permit (ours)");
+    let p = plan(&base, &edited, 1);
+    assert_eq!(p.steps.len(), 1);
+    dc.ldapmodify(&format!(
+        "dn: {dn}\nchangetype: modify\nreplace: ipsecName\nipsecName: Permit (again)\n"
+    ))
+    .expect("another administrator writes again");
+    let e = execute(&mut dir, &p).expect_err("refused");
+    assert!(e.conflict, "{e}");
+    assert_eq!(e.refusal.rc, Some(16), "noSuchAttribute: {e}");
+    assert!(e.done.is_empty() && e.pending.is_empty(), "{e}");
+    assert_eq!(ipsec_name(dc, &dn), "Permit (again)");
+    // Put the name back.
+    dc.ldapmodify(&format!(
+        "dn: {dn}\nchangetype: modify\nreplace: ipsecName\nipsecName: Permit\n"
+    ))
+    .expect("restore");
+}

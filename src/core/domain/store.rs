@@ -359,3 +359,46 @@ impl LdapStore {
 pub fn container_of(url: &DirectoryUrl) -> String {
     IpsecContainer::dn_for(&url.base_dn)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> LdapStore {
+        LdapStore::new(
+            DirectoryUrl::parse("ldaps://dc1.example.test/DC=example,DC=test").expect("url"),
+            Credentials::new("Administrator@EXAMPLE.TEST", "x"),
+            TlsPolicy::Insecure,
+        )
+    }
+
+    #[test]
+    fn it_names_domain_and_dc_without_a_slash_so_titles_show_it_whole() {
+        let s = store();
+        assert_eq!(
+            s.describe(),
+            "domain example.test on DC dc1.example.test:636"
+        );
+        assert!(!s.describe().contains('/'));
+    }
+
+    #[test]
+    fn history_and_restore_are_typed_refusals_without_contacting_the_server() {
+        let s = store();
+        let text = |e: StoreError| e.to_string();
+        assert_eq!(
+            text(s.history().expect_err("no history")),
+            "domain example.test on DC dc1.example.test:636 does not keep history (Active \
+             Directory keeps its own backups: restore from them)"
+        );
+        assert!(matches!(
+            s.restore(3),
+            Err(StoreError::Unsupported {
+                what: "earlier revisions (Active Directory keeps its own backups: restore \
+                       from them)",
+                ..
+            })
+        ));
+        assert!(matches!(s.prune(1), Err(StoreError::Unsupported { .. })));
+    }
+}
