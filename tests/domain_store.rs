@@ -430,3 +430,61 @@ fn a_concurrent_ldapmodify_is_a_conflict_and_nothing_is_half_written() {
     ))
     .expect("restore");
 }
+
+#[test]
+fn ipsedit_domain_store_takes_a_w_ds_command_line_while_store_stays_local() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(dc) = dc() else { return };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let local = tmp.path().join("local");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ipsedit"))
+        .env("IPSEDIT_LDAP_USER", USER)
+        .env("IPSEDIT_LDAP_PASSWORD", PASSWORD)
+        .env("IPSEDIT_LDAP_CA", &dc.ca)
+        .env("IPSEDIT_DOMAIN_STORE", dc.ldaps_url())
+        .env_remove("IPSEDIT_STORE")
+        .arg("--store")
+        .arg(&local)
+        .args([
+            "ipseccmd",
+            "-w",
+            "DS",
+            "-p",
+            "Env Policy",
+            "-r",
+            "Block 445",
+        ])
+        .args(["-f", "*=0:445:TCP", "-n", "BLOCK"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut dir = directory(dc);
+    let d = read_snapshot(&mut dir, BASE).expect("reads");
+    let p = d
+        .snapshot
+        .policy_named("Env Policy")
+        .expect("written to the domain");
+    assert_eq!(p.rules.len(), 1);
+    let (_, shown, _) = ipsedit(dc, local.to_str().expect("utf-8"), &["show"]);
+    assert!(!shown.contains("Env Policy"), "{shown}");
+    // Deleting it deletes its objects on the server (sources first), and nothing dangles.
+    let before = d.objects.len();
+    let (rc, out, err) = ipsedit(
+        dc,
+        &dc.ldaps_url(),
+        &["ipseccmd", "-w", "DS", "-p", "Env Policy", "-o"],
+    );
+    assert_eq!(rc, 0, "{out}{err}");
+    let after = read_snapshot(&mut dir, BASE).expect("reads, with no dangling reference");
+    assert!(after.snapshot.policy_named("Env Policy").is_none());
+    assert!(
+        after.objects.len() < before,
+        "{} < {before}",
+        after.objects.len()
+    );
+}

@@ -409,7 +409,17 @@ fn open_domain(cli: &Cli) -> Result<Option<crate::core::domain::store::LdapStore
         .and_then(|s| s.to_str())
         .filter(|s| crate::core::domain::url::is_directory_url(s))
     else {
-        return Ok(None);
+        // `ipseccmd -w DS ...` given on the command line, with IPSEDIT_DOMAIN_STORE naming
+        // the domain: that one command goes to the domain.
+        let domain_env = std::env::var("IPSEDIT_DOMAIN_STORE").ok();
+        let wants_ds = match &cli.command {
+            Some(Command::Ipseccmd(a) | Command::Ipsecpol(a)) => names_ds(&a.args),
+            _ => false,
+        };
+        return match domain_env.filter(|u| wants_ds && cli.from.is_none() && !u.is_empty()) {
+            Some(url) => domain::open(&url, cli.insecure_tls).map(Some),
+            None => Ok(None),
+        };
     };
     if let Some(from) = &cli.from {
         let from_env = std::env::var_os("IPSEDIT_STORE").map(PathBuf::from);
@@ -425,6 +435,14 @@ fn open_domain(cli: &Cli) -> Result<Option<crate::core::domain::store::LdapStore
         )));
     }
     domain::open(url, cli.insecure_tls).map(Some)
+}
+
+/// True when an ipseccmd command line writes to the directory store (`-w DS[:domain]`).
+fn names_ds(args: &[String]) -> bool {
+    args.windows(2).any(|w| {
+        let value = w[1].trim_matches('"').to_ascii_uppercase();
+        w[0].eq_ignore_ascii_case("-w") && (value == "DS" || value.starts_with("DS:"))
+    })
 }
 
 fn open_store(cli: &Cli) -> Result<Box<dyn Store>, CliError> {
