@@ -295,7 +295,9 @@ pub fn run(cli: Cli, tui: impl FnOnce(Ctx, Option<String>) -> Result<(), CliErro
     // The fleet view reads a directory, not a store folder (until the Store trait has an
     // LDAP backend).
     let cli = match cli.command {
-        Some(Command::Hosts(args)) => {
+        Some(Command::Hosts(mut args)) => {
+            // `--insecure-tls` before the subcommand is the global flag: honour it too.
+            args.insecure_tls |= cli.insecure_tls;
             return match hosts::run(cli.store.as_deref(), args) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(e),

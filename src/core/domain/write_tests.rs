@@ -317,3 +317,29 @@ fn adds_changes_and_deletions_never_leave_a_reference_dangling() {
         uuid::Uuid::from_u128(0xC0FF_EE00)
     )));
 }
+
+#[test]
+fn a_save_stopped_midway_lists_what_is_written_and_what_is_not() {
+    let e = WriteError {
+        done: vec!["add ipsecFilter 'L' (CN=ipsecFilter{1},C)".into()],
+        failed: "add ipsecNFA 'R' (CN=ipsecNFA{2},C)".into(),
+        refusal: crate::core::domain::connection::Refusal {
+            rc: Some(50),
+            text: "00002098: access denied".into(),
+        },
+        pending: vec![
+            "add ipsecPolicy 'P' (CN=ipsecPolicy{3},C)".into(),
+            "change ipsecFilter 'L' (CN=ipsecFilter{1},C)".into(),
+        ],
+        conflict: false,
+    };
+    assert_eq!(
+        e.to_string(),
+        "the save stopped at: add ipsecNFA 'R' (CN=ipsecNFA{2},C): insufficient access rights \
+         (50): 00002098: access denied\n  written:\n    add ipsecFilter 'L' \
+         (CN=ipsecFilter{1},C)\n  not written:\n    add ipsecPolicy 'P' (CN=ipsecPolicy{3},C)\n    \
+         change ipsecFilter 'L' (CN=ipsecFilter{1},C)\n  no reference dangles (new objects are \
+         written before anything points at them, deletions come last): read the store again \
+         and redo the edits that are not written"
+    );
+}
