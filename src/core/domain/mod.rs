@@ -1,14 +1,16 @@
-//! The domain store's groundwork: Active Directory over LDAP, read-only so far.
+//! The domain store: Active Directory over LDAP.
 //!
 //! Owns: the directory URL (`url`), the connection with its credentials and TLS policy
 //! (`connection`), the raw IPsec objects under `CN=IP Security,CN=System,<domain>`
 //! (`objects`), Group Policy's choice of the one IPsec policy per computer (`gpo`), the
 //! computers and the `--hosts FILE` sheet (`hosts`), and the fleet read that ties them
-//! together (`fleet`).
+//! together (`fleet`); the policy store read through the registry codec (`read`, `attrs`),
+//! written back object by object (`write`), Group Policy assignment (`assign`) and the
+//! `Store` backend on top (`store::LdapStore`).
 //!
 //! Must not: decode `ipsecData` blobs (the registry codec in `interchange::registry` does
 //! that; `objects::RawIpsecObject` is what it will consume), print to a terminal, or import a
-//! terminal crate. Writes (change sets, assignment) come with the `Store` trait's redesign.
+//! terminal crate.
 
 pub mod assign;
 pub mod attrs;
