@@ -161,7 +161,8 @@ fn directory_store_is_not_supported_yet() {
     );
     assert_eq!(
         e.hint,
-        "use -w REG to edit the local policy store (a domain store is not available yet)"
+        "use -w REG to edit the local policy store, or open the domain with --store \
+         ldaps://DC/DC=example,DC=test"
     );
 }
 

@@ -7,6 +7,34 @@ use crate::core::store::StoreError;
 pub struct AssignArgs {
     /// The policy name.
     pub name: String,
+    /// On a domain store: the GPO (display name or {GUID}) to assign in; default: the
+    /// Default Domain Policy.
+    #[arg(long, value_name = "NAME|GUID")]
+    pub gpo: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct UnassignArgs {
+    /// On a domain store: the GPO (display name or {GUID}); default: the Default Domain
+    /// Policy.
+    #[arg(long, value_name = "NAME|GUID")]
+    pub gpo: Option<String>,
+}
+
+/// Points a domain store's assignment at `gpo`; refused on a local store.
+fn target_gpo(ctx: &Ctx, gpo: &Option<String>) -> Result<(), CliError> {
+    match (gpo, &ctx.domain) {
+        (None, _) => Ok(()),
+        (Some(g), Some(d)) => {
+            d.set_gpo(Some(g.clone()));
+            Ok(())
+        }
+        (Some(_), None) => Err(CliError::Invalid(
+            "--gpo names a Group Policy object, which only a domain store has: add --store \
+             ldaps://DC/DC=example,DC=test"
+                .into(),
+        )),
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -33,6 +61,7 @@ pub struct RestoreArgs {
 }
 
 pub fn assign(ctx: &Ctx, a: AssignArgs) -> Result<(), CliError> {
+    target_gpo(ctx, &a.gpo)?;
     ctx.modify(&format!("assign {}", a.name), |snap| {
         let Some(policy) = snap.policy_named(&a.name) else {
             return Err(CliError::Invalid(format!(
@@ -56,7 +85,8 @@ pub fn assign(ctx: &Ctx, a: AssignArgs) -> Result<(), CliError> {
     })
 }
 
-pub fn unassign(ctx: &Ctx) -> Result<(), CliError> {
+pub fn unassign(ctx: &Ctx, a: UnassignArgs) -> Result<(), CliError> {
+    target_gpo(ctx, &a.gpo)?;
     ctx.modify("unassign", |snap| {
         let msg = match snap.assigned_policy() {
             Some(p) => format!("unassigned policy '{}'", p.name),

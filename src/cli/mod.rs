@@ -38,6 +38,7 @@ pub mod check;
 pub mod config;
 pub mod context;
 pub mod diff;
+pub mod domain;
 pub mod explain;
 pub mod export;
 pub mod hive;
@@ -66,9 +67,15 @@ pub mod table;
                   Without a subcommand, opens the terminal UI."
 )]
 pub struct Cli {
-    /// The store directory (default: the platform data dir, e.g. ~/.local/share/ipsedit/store).
-    #[arg(long, global = true, env = "IPSEDIT_STORE", value_name = "DIR")]
+    /// The store directory (default: the platform data dir, e.g. ~/.local/share/ipsedit/store),
+    /// or a domain: ldap://DC/DC=example,DC=test or ldaps://... (user from IPSEDIT_LDAP_USER,
+    /// password from IPSEDIT_LDAP_PASSWORD or a prompt, CA from IPSEDIT_LDAP_CA).
+    #[arg(long, global = true, env = "IPSEDIT_STORE", value_name = "DIR|URL")]
     pub store: Option<PathBuf>,
+    /// With a domain store: do not verify the domain controller's certificate (a lab only;
+    /// said on every run).
+    #[arg(long = "insecure-tls", global = true)]
+    pub insecure_tls: bool,
     /// Print what would change, change nothing.
     #[arg(long, global = true)]
     pub dry_run: bool,
@@ -107,7 +114,7 @@ pub enum Command {
     /// Assign a policy (unassigns the previous one).
     Assign(admin::AssignArgs),
     /// Unassign the assigned policy.
-    Unassign,
+    Unassign(admin::UnassignArgs),
     /// List the stored revisions (`history prune --keep N` drops older ones).
     History(admin::HistoryArgs),
     /// Bring back an old revision as a new one.
@@ -201,6 +208,8 @@ impl From<StoreError> for CliError {
 pub struct Ctx {
     pub store: Box<dyn Store>,
     pub dry_run: bool,
+    /// The same store when it is a domain (for what only a domain has: GPOs).
+    pub domain: Option<crate::core::domain::store::LdapStore>,
 }
 
 impl Ctx {
@@ -286,7 +295,9 @@ pub fn run(cli: Cli, tui: impl FnOnce(Ctx, Option<String>) -> Result<(), CliErro
     // The fleet view reads a directory, not a store folder (until the Store trait has an
     // LDAP backend).
     let cli = match cli.command {
-        Some(Command::Hosts(args)) => {
+        Some(Command::Hosts(mut args)) => {
+            // `--insecure-tls` before the subcommand is the global flag: honour it too.
+            args.insecure_tls |= cli.insecure_tls;
             return match hosts::run(cli.store.as_deref(), args) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(e),
@@ -294,10 +305,22 @@ pub fn run(cli: Cli, tui: impl FnOnce(Ctx, Option<String>) -> Result<(), CliErro
         }
         command => Cli { command, ..cli },
     };
-    let ctx = match open_store(&cli) {
-        Ok(store) => Ctx {
-            store,
-            dry_run: cli.dry_run,
+    let ctx = match open_domain(&cli) {
+        Ok(Some(domain)) => {
+            crate::core::domain::set_domain_store_open(true);
+            Ctx {
+                store: Box::new(domain.clone()),
+                dry_run: cli.dry_run,
+                domain: Some(domain),
+            }
+        }
+        Ok(None) => match open_store(&cli) {
+            Ok(store) => Ctx {
+                store,
+                dry_run: cli.dry_run,
+                domain: None,
+            },
+            Err(e) => return fail(e),
         },
         Err(e) => return fail(e),
     };
@@ -307,7 +330,7 @@ pub fn run(cli: Cli, tui: impl FnOnce(Ctx, Option<String>) -> Result<(), CliErro
         Some(Command::Ipseccmd(a)) => ipseccmd::run(&ctx, "ipseccmd", a),
         Some(Command::Ipsecpol(a)) => ipseccmd::run(&ctx, "ipsecpol", a),
         Some(Command::Assign(a)) => admin::assign(&ctx, a),
-        Some(Command::Unassign) => admin::unassign(&ctx),
+        Some(Command::Unassign(a)) => admin::unassign(&ctx, a),
         Some(Command::History(a)) => admin::history(&ctx, a),
         Some(Command::Restore(a)) => admin::restore(&ctx, a),
         Some(Command::RestartAgent) => admin::restart_agent(&ctx),
@@ -378,6 +401,52 @@ fn fail(e: CliError) -> ExitCode {
 /// store holding the file's policy (saved into `--store DIR` first when one is given on
 /// the command line; IPSEDIT_STORE alone does not count, so a scratch look never writes
 /// to the everyday store).
+/// The domain store when `--store` (or `IPSEDIT_STORE` without `--from`) is a directory
+/// URL. `--from FILE` with an explicit `--store ldap://...` is refused: a file goes into a
+/// directory only through the explicit `import`.
+fn open_domain(cli: &Cli) -> Result<Option<crate::core::domain::store::LdapStore>, CliError> {
+    let Some(url) = cli
+        .store
+        .as_deref()
+        .and_then(|s| s.to_str())
+        .filter(|s| crate::core::domain::url::is_directory_url(s))
+    else {
+        // `ipseccmd -w DS ...` given on the command line, with IPSEDIT_DOMAIN_STORE naming
+        // the domain: that one command goes to the domain.
+        let domain_env = std::env::var("IPSEDIT_DOMAIN_STORE").ok();
+        let wants_ds = match &cli.command {
+            Some(Command::Ipseccmd(a) | Command::Ipsecpol(a)) => names_ds(&a.args),
+            _ => false,
+        };
+        return match domain_env.filter(|u| wants_ds && cli.from.is_none() && !u.is_empty()) {
+            Some(url) => domain::open(&url, cli.insecure_tls).map(Some),
+            None => Ok(None),
+        };
+    };
+    if let Some(from) = &cli.from {
+        let from_env = std::env::var_os("IPSEDIT_STORE").map(PathBuf::from);
+        if from_env.as_ref() == cli.store.as_ref() {
+            // IPSEDIT_STORE names the domain: --from is a scratch session, as with a folder.
+            return Ok(None);
+        }
+        return Err(CliError::Invalid(format!(
+            "--from {} --store {url}: ipsedit never writes a file into a domain as a side \
+             effect: run `ipsedit --store {url} import reg FILE` to import it, or drop \
+             --store to inspect the file alone",
+            from.display()
+        )));
+    }
+    domain::open(url, cli.insecure_tls).map(Some)
+}
+
+/// True when an ipseccmd command line writes to the directory store (`-w DS[:domain]`).
+fn names_ds(args: &[String]) -> bool {
+    args.windows(2).any(|w| {
+        let value = w[1].trim_matches('"').to_ascii_uppercase();
+        w[0].eq_ignore_ascii_case("-w") && (value == "DS" || value.starts_with("DS:"))
+    })
+}
+
 fn open_store(cli: &Cli) -> Result<Box<dyn Store>, CliError> {
     let Some(from) = &cli.from else {
         let dir = cli.store.clone().unwrap_or_else(default_store_dir);

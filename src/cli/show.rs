@@ -69,6 +69,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
         super::output::stdout_json(&format!("{:#}\n", to_json(&snap, &policies)));
     } else {
         out!("{}", render(&snap, &policies, a.name.is_none()));
+        if let Some(d) = ctx.domain.as_ref().filter(|_| a.name.is_none()) {
+            for line in super::domain::gpo_lines(d)? {
+                outln!("{line}");
+            }
+        }
     }
     Ok(())
 }

@@ -7,14 +7,14 @@
 //!
 //! Must not: interpret what it reads (objects, fleet and gpo do), or print anything.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
-use ldap3::{LdapConn, LdapConnSettings, Scope, SearchEntry};
+use ldap3::{LdapConn, LdapConnSettings, Mod, Scope, SearchEntry};
 
 use super::DomainError;
 use super::url::{DirectoryUrl, Scheme};
@@ -173,6 +173,69 @@ impl DirEntry {
     }
 }
 
+/// What one attribute change does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeOp {
+    /// Adds the values (the server refuses one that is there: 20).
+    Add,
+    /// Deletes exactly these values (the server refuses one that is not there: 16), or
+    /// the whole attribute when none are given.
+    Delete,
+    /// Sets the values (none: removes the attribute).
+    Replace,
+}
+
+/// One attribute change of an LDAP modify.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub op: ChangeOp,
+    pub attribute: String,
+    pub values: Vec<Vec<u8>>,
+}
+
+impl Change {
+    pub fn new(op: ChangeOp, attribute: &str, values: Vec<Vec<u8>>) -> Self {
+        Change {
+            op,
+            attribute: attribute.to_string(),
+            values,
+        }
+    }
+}
+
+/// Why a write was not done: the server's result code and text, or no answer at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The LDAP result code; `None` when the connection failed.
+    pub rc: Option<u32>,
+    pub text: String,
+}
+
+impl Refusal {
+    fn check(r: ldap3::result::Result<ldap3::LdapResult>) -> Result<(), Refusal> {
+        match r {
+            Ok(res) if res.rc == 0 => Ok(()),
+            Ok(res) => Err(Refusal {
+                rc: Some(res.rc),
+                text: res.text,
+            }),
+            Err(e) => Err(Refusal {
+                rc: None,
+                text: e.to_string(),
+            }),
+        }
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.rc {
+            Some(rc) => f.write_str(&describe_rc(rc, &self.text)),
+            None => write!(f, "no answer from the server: {}", self.text),
+        }
+    }
+}
+
 /// A bound connection to one domain controller.
 pub struct Directory {
     conn: LdapConn,
@@ -265,6 +328,40 @@ impl Directory {
             return Err(err(describe_rc(done.rc, &done.text)));
         }
         Ok(out)
+    }
+
+    /// Adds an entry with these attributes (each with its values).
+    pub fn add(&mut self, dn: &str, attrs: &[(&str, Vec<Vec<u8>>)]) -> Result<(), Refusal> {
+        let attrs: Vec<(Vec<u8>, HashSet<Vec<u8>>)> = attrs
+            .iter()
+            .map(|(n, vs)| (n.as_bytes().to_vec(), vs.iter().cloned().collect()))
+            .collect();
+        let r = self.conn.with_timeout(TIMEOUT).add(dn, attrs);
+        Refusal::check(r)
+    }
+
+    /// Applies the changes to one entry as one LDAP modify: the server applies all or none.
+    pub fn modify(&mut self, dn: &str, changes: &[Change]) -> Result<(), Refusal> {
+        let mods: Vec<Mod<Vec<u8>>> = changes
+            .iter()
+            .map(|c| {
+                let name = c.attribute.as_bytes().to_vec();
+                let values: HashSet<Vec<u8>> = c.values.iter().cloned().collect();
+                match c.op {
+                    ChangeOp::Add => Mod::Add(name, values),
+                    ChangeOp::Delete => Mod::Delete(name, values),
+                    ChangeOp::Replace => Mod::Replace(name, values),
+                }
+            })
+            .collect();
+        let r = self.conn.with_timeout(TIMEOUT).modify(dn, mods);
+        Refusal::check(r)
+    }
+
+    /// Deletes one entry.
+    pub fn delete(&mut self, dn: &str) -> Result<(), Refusal> {
+        let r = self.conn.with_timeout(TIMEOUT).delete(dn);
+        Refusal::check(r)
     }
 
     /// Closes the connection politely.

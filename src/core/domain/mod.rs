@@ -1,24 +1,44 @@
-//! The domain store's groundwork: Active Directory over LDAP, read-only so far.
+//! The domain store: Active Directory over LDAP.
 //!
 //! Owns: the directory URL (`url`), the connection with its credentials and TLS policy
 //! (`connection`), the raw IPsec objects under `CN=IP Security,CN=System,<domain>`
 //! (`objects`), Group Policy's choice of the one IPsec policy per computer (`gpo`), the
 //! computers and the `--hosts FILE` sheet (`hosts`), and the fleet read that ties them
-//! together (`fleet`).
+//! together (`fleet`); the policy store read through the registry codec (`read`, `attrs`),
+//! written back object by object (`write`), Group Policy assignment (`assign`) and the
+//! `Store` backend on top (`store::LdapStore`).
 //!
 //! Must not: decode `ipsecData` blobs (the registry codec in `interchange::registry` does
 //! that; `objects::RawIpsecObject` is what it will consume), print to a terminal, or import a
-//! terminal crate. Writes (change sets, assignment) come with the `Store` trait's redesign.
+//! terminal crate.
 
+pub mod assign;
+pub mod attrs;
 pub mod connection;
 pub mod fleet;
 pub mod gpo;
 pub mod hosts;
 pub mod objects;
+pub mod read;
+pub mod store;
 pub mod url;
+pub mod write;
 
 pub use connection::{Credentials, DirEntry, Directory, TlsPolicy};
 pub use url::{DirectoryUrl, Scheme};
+
+static DOMAIN_STORE_OPEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Set by the front end when the store it opened is a domain: `ipseccmd -w DS` and `netsh
+/// ipsec static set store location=domain` then write to it instead of failing.
+pub fn set_domain_store_open(open: bool) {
+    DOMAIN_STORE_OPEN.store(open, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// True when the open store is a domain (see `set_domain_store_open`).
+pub fn domain_store_open() -> bool {
+    DOMAIN_STORE_OPEN.load(std::sync::atomic::Ordering::Relaxed)
+}
 
 /// Everything that can go wrong talking to a directory, naming the place and the fix.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +69,12 @@ pub enum DomainError {
     /// An object read is not what the schema promises.
     #[error("{dn}: {reason}")]
     Object { dn: String, reason: String },
+    /// References between the stored objects are broken: each problem names its object.
+    #[error("the IPsec objects under {container} cannot be read:\n  {}", problems.join("\n  "))]
+    Integrity {
+        container: String,
+        problems: Vec<String>,
+    },
 }
 
 impl DomainError {

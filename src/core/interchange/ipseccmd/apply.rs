@@ -184,7 +184,11 @@ fn static_mode(
     out: &mut Outcome,
 ) -> Result<(), IpseccmdError> {
     let store = strip_quotes(&w.value);
-    let upper = store.to_ascii_uppercase();
+    let mut upper = store.to_ascii_uppercase();
+    if (upper == "DS" || upper.starts_with("DS:")) && crate::core::domain::domain_store_open() {
+        // The open store is the domain's: -w DS writes to it.
+        upper = "REG".to_string();
+    }
     if upper == "DS" || upper.starts_with("DS:") {
         return Err(IpseccmdError::new(
             &w.value,
@@ -193,7 +197,8 @@ fn static_mode(
                  local store",
                 w.switch, w.value
             ),
-            "use -w REG to edit the local policy store (a domain store is not available yet)",
+            "use -w REG to edit the local policy store, or open the domain with --store \
+             ldaps://DC/DC=example,DC=test",
         ));
     }
     if upper != "REG" {

@@ -100,7 +100,10 @@ pub fn run(
             let Some(loc) = b.get("location") else {
                 return Ok(Done::default());
             };
-            if loc.value.eq_ignore_ascii_case("local") {
+            let domain = crate::core::domain::domain_store_open();
+            if loc.value.eq_ignore_ascii_case("local")
+                || (domain && loc.value.eq_ignore_ascii_case("domain"))
+            {
                 Ok(Done::default())
             } else {
                 Err(cmd.err(
