@@ -232,12 +232,7 @@ impl EffectiveTable {
         let policy = policy
             .or(snapshot.assigned)
             .and_then(|id| snapshot.policy(id));
-        // Rows are large (their origin carries names and ids): expand into small pending
-        // entries (a header and the index of its filter's template), sort those, and
-        // build each row once, in its final place. Moving 100k full rows through a sort
-        // and two copies dominated the build and grew worse than linearly (memory).
-        let mut templates: Vec<Template> = Vec::new();
-        let mut pending: Vec<Pending> = Vec::new();
+        let mut filter_rows = Vec::new();
         if let Some(p) = policy {
             let policy_name: Arc<str> = Arc::from(p.name.as_str());
             for rule in p.rules.iter().filter(|r| r.active) {
@@ -266,15 +261,12 @@ impl EffectiveTable {
                     };
                     expand(
                         f,
-                        Template {
-                            origin,
-                            action,
-                            tunnel: rule.tunnel,
-                        },
+                        action,
+                        rule.tunnel,
+                        origin,
                         host,
                         &context,
-                        &mut templates,
-                        &mut pending,
+                        &mut filter_rows,
                     );
                 }
             }
@@ -290,32 +282,29 @@ impl EffectiveTable {
             };
             expand(
                 &d.filter,
-                Template {
-                    origin,
-                    action: &d.action,
-                    tunnel: d.tunnel,
-                },
+                &d.action,
+                d.tunnel,
+                origin,
                 host,
                 &context,
-                &mut templates,
-                &mut pending,
+                &mut filter_rows,
             );
         }
-        // Stable order: at equal weight and action, policy order then dynamic order (the
-        // expansion order, which `seq` records).
-        pending.sort_unstable_by_key(|p| (p.key, p.seq));
-        rows.reserve_exact(pending.len());
-        for p in &pending {
-            let t = &templates[p.template as usize];
-            let origin = Origin {
-                reversed: p.reversed,
-                ..t.origin.clone()
-            };
-            let mut row = make_row(p.header, t.action, t.tunnel, origin, &context);
-            row.index = rows.len();
-            rows.push(row);
-        }
-        for (i, r) in rows.iter_mut().enumerate().take(exemption_count) {
+        // Stable order: at equal weight and action, policy order then dynamic order. Sort
+        // small keys, not the rows: rows are large and moving them dominated the build.
+        let mut order: Vec<(u32, usize)> = filter_rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let w = 519u32.saturating_sub(u32::from(r.weight.unwrap_or(0)));
+                ((w << 2) | u32::from(restrictiveness(r.action)), i)
+            })
+            .collect();
+        order.sort_unstable();
+        let mut slots: Vec<Option<Row>> = filter_rows.into_iter().map(Some).collect();
+        rows.reserve(order.len());
+        rows.extend(order.into_iter().filter_map(|(_, i)| slots[i].take()));
+        for (i, r) in rows.iter_mut().enumerate() {
             r.index = i;
         }
         EffectiveTable {
@@ -375,35 +364,14 @@ pub fn expand_address(a: &Address, host: &HostContext, ctx: &ResolvedContext) ->
     })
 }
 
-/// What the rows of one filter share.
-struct Template<'a> {
-    origin: Origin,
-    action: &'a FilterAction,
-    tunnel: Option<Ipv4Addr>,
-}
-
-/// A row before it is built: its sort key, its place in expansion order, its header.
-struct Pending {
-    /// Heaviest first, then the more restrictive action (docs/domain.md "Weights and ties").
-    key: u32,
-    seq: u32,
-    template: u32,
-    reversed: bool,
-    header: Header,
-}
-
-fn sort_key(h: &Header, b: Behavior) -> u32 {
-    let w = 519u32.saturating_sub(u32::from(h.weight()));
-    (w << 2) | u32::from(restrictiveness(b))
-}
-
-fn expand<'a>(
+fn expand(
     f: &Filter,
-    template: Template<'a>,
+    action: &FilterAction,
+    tunnel: Option<Ipv4Addr>,
+    origin: Origin,
     host: &HostContext,
     ctx: &ResolvedContext,
-    templates: &mut Vec<Template<'a>>,
-    out: &mut Vec<Pending>,
+    out: &mut Vec<Row>,
 ) {
     let (Some(srcs), Some(dsts)) = (
         expand_address(&f.source, host, ctx),
@@ -411,25 +379,17 @@ fn expand<'a>(
     ) else {
         return;
     };
-    let behavior = template.action.behavior;
-    let t = templates.len() as u32;
-    templates.push(template);
-    let mut push = |header: Header, reversed: bool| {
-        out.push(Pending {
-            key: sort_key(&header, behavior),
-            seq: out.len() as u32,
-            template: t,
-            reversed,
-            header,
-        });
-    };
     for s in &srcs {
         for d in &dsts {
             let h = Header::new(*s, *d, f.protocol.0, f.src_port, f.dst_port);
-            push(h, false);
+            out.push(make_row(h, action, tunnel, origin.clone(), ctx));
             let r = h.reversed();
             if f.mirrored && r != h {
-                push(r, true);
+                let o = Origin {
+                    reversed: true,
+                    ..origin.clone()
+                };
+                out.push(make_row(r, action, tunnel, o, ctx));
             }
         }
     }
