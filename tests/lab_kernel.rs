@@ -2,7 +2,10 @@
 //! addresses only), every probe's kernel verdict, with xfrm and with nft, equals the
 //! engine's (`ipsedit lab` checks each one against `explain` and prints a summary).
 //!
-//! Needs root, `unshare`, `ip` and `nft`. Without them the tests say SKIPPED, loudly,
+//! Every run is also recorded by tcpdump inside the lab and the capture replayed
+//! (`lab::capture`): kernel, `replay` and `explain` agree three ways.
+//!
+//! Needs root, `unshare`, `ip`, `nft` and `tcpdump`. Without them the tests say SKIPPED, loudly,
 //! and why; under CI=true a skip is a failure (the project's CI runs as root and installs
 //! nftables). Every namespace used is made by `ipsedit lab` inside its own `unshare -nm`.
 
@@ -18,14 +21,14 @@ fn missing() -> Option<String> {
     if !nix::unistd::geteuid().is_root() {
         return Some("not root: the lab builds network namespaces".into());
     }
-    for tool in ["unshare", "ip", "nft"] {
+    for tool in ["unshare", "ip", "nft", "tcpdump"] {
         let found = Command::new("sh")
             .args(["-c", &format!("command -v {tool}")])
             .output()
             .is_ok_and(|o| o.status.success());
         if !found {
             return Some(format!(
-                "`{tool}` is not installed (apt-get install nftables iproute2 util-linux)"
+                "`{tool}` is not installed (apt-get install nftables iproute2 util-linux tcpdump)"
             ));
         }
     }
@@ -98,7 +101,43 @@ fn kb811832_scenario_shows_the_bypass_and_its_fix() {
             "{line}"
         );
     }
-    assert_eq!(passed, 90);
+    // Three ways: tcpdump recorded each run's probes inside the lab; replaying the
+    // capture decides every frame at explain's row, and an outbound probe is on the
+    // wire exactly when the kernel let it out (11 inbound and 8 outbound probes a run).
+    for backend in ["xfrm", "nft"] {
+        let lines: Vec<&str> = out
+            .lines()
+            .filter(|l| l.starts_with(&format!("pass {backend:<4} replay: ")))
+            .collect();
+        assert_eq!(lines.len(), 2, "{backend}: {out}");
+        for l in lines {
+            let frames: usize = l
+                .split("replay: ")
+                .nth(1)
+                .and_then(|t| t.split(' ').next())
+                .and_then(|n| n.parse().ok())
+                .expect("frame count");
+            // Every probe packet (11 in, the delivered of 8 out) plus the connections.
+            assert!(frames >= 19, "{l}");
+            assert!(
+                l.contains(&format!(
+                    "{frames} probe frames captured by tcpdump, {frames} decided by replay at \
+                     explain's row with explain's verdict, 0 not from a probe"
+                )),
+                "{l}"
+            );
+        }
+        assert_eq!(
+            out.matches(&format!(
+                "pass {backend:<4} capture: 11 of 11 inbound probes on the wire; 8 of 8 \
+                 outbound probes on the wire exactly when the kernel let them out"
+            ))
+            .count(),
+            2,
+            "{out}"
+        );
+    }
+    assert_eq!(passed, 98);
 }
 
 #[test]

@@ -8,6 +8,7 @@
 //! probes (`plan`, `probe`) and prints one line per probe and `N passed, N failed`.
 //! Needs root; never touches a namespace it did not create.
 
+mod capture;
 mod net;
 mod packet;
 mod plan;
@@ -94,13 +95,27 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
         }
     };
     let mut story: Vec<(String, bool)> = Vec::new();
+    let tcpdump = capture::available();
+    if !tcpdump {
+        outln!(
+            "note: tcpdump is not installed (apt-get install tcpdump): the three-way check \
+             (kernel, replay of a capture, explain) is skipped"
+        );
+    }
     for backend in &backends {
-        for run in &runs {
+        for (n, run) in runs.iter().enumerate() {
             outln!("== {} on {}", run.title, backend.word());
             for l in run.map.lines() {
                 outln!("   map {l}");
             }
             load(run, *backend, dir)?;
+            let recording = if tcpdump {
+                let file = dir.join(format!("probes-{}-{n}.pcap", backend.word()));
+                Some(capture::Tcpdump::start(&file)?)
+            } else {
+                None
+            };
+            let mut seen: Vec<(Probe, probe::Observed)> = Vec::new();
             for p in &run.probes {
                 let observed = probe::run(&sockets, *backend, p)?;
                 let (delivered, row) = expected(&run.table, p);
@@ -140,6 +155,18 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
                         String::new()
                     }
                 );
+                seen.push((p.clone(), observed));
+            }
+            if let Some(recording) = recording {
+                let file = recording.stop()?;
+                for (ok, line) in capture::compare(&run.table, &seen, &file)? {
+                    tally(ok);
+                    outln!(
+                        "{} {:<4} {line}",
+                        if ok { "pass" } else { "FAIL" },
+                        backend.word()
+                    );
+                }
             }
         }
         apply::remove(*backend, Some(net::HOST_NS), dir, false)?;

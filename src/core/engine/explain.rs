@@ -139,14 +139,16 @@ pub fn explain(
         why: decided_why(table, decider, p),
     }];
     let mut fix = None;
+    // What every lost row's sentence says about the decider: built once, not per row
+    // (a packet can match a third of a big table).
+    let lost = LostContext::new(table, decider, p);
     for r in rest {
-        let lost = r.action != decider.action;
-        let why = if lost {
-            let (why, f) = lost_why(table, decider, r, p);
+        let is_lost = r.action != decider.action;
+        let why = if is_lost {
             if fix.is_none() {
-                fix = f;
+                fix = lost.exemption.as_ref().map(|(_, f)| f.clone());
             }
-            why
+            lost.why(r)
         } else {
             format!(
                 "{} matches too, with the same action ({}), after the deciding row",
@@ -157,7 +159,7 @@ pub fn explain(
         trail.push(TrailItem {
             row: r.index,
             action: r.action,
-            result: if lost {
+            result: if is_lost {
                 TrailResult::Lost
             } else {
                 TrailResult::NotReached
@@ -281,45 +283,52 @@ fn decided_why(table: &EffectiveTable, r: &Row, p: &Packet) -> String {
     }
 }
 
-fn lost_why(
-    table: &EffectiveTable,
-    decider: &Row,
-    r: &Row,
-    p: &Packet,
-) -> (String, Option<String>) {
-    let who = r.origin.describe();
-    let would = r.action.word();
-    match (decider.origin.kind, decider.origin.exemption) {
-        (OriginKind::Exemption, Some(e)) => {
-            let fix = table.context.fix(e);
-            (
-                format!(
-                    "{who} would {would} this, but {} matched first: {}, {}; {fix}",
+/// The decider's half of a lost row's sentence.
+struct LostContext {
+    /// Set when an exemption decided: its sentence part and its fix.
+    exemption: Option<(String, String)>,
+    decider: String,
+    weight: u16,
+}
+
+impl LostContext {
+    fn new(table: &EffectiveTable, decider: &Row, p: &Packet) -> LostContext {
+        let exemption = match (decider.origin.kind, decider.origin.exemption) {
+            (OriginKind::Exemption, Some(e)) => {
+                let fix = table.context.fix(e);
+                let text = format!(
+                    "{} matched first: {}, {}; {fix}",
                     decider.origin.describe(),
                     exemption_detail(decider, p),
                     decider.origin.why.as_deref().unwrap_or(""),
-                ),
-                Some(fix),
-            )
+                );
+                Some((text, fix))
+            }
+            _ => None,
+        };
+        LostContext {
+            exemption,
+            decider: decider.origin.describe(),
+            weight: decider.weight.unwrap_or(0),
         }
-        _ => {
-            let (dw, rw) = (decider.weight.unwrap_or(0), r.weight.unwrap_or(0));
-            let because = if dw > rw {
-                format!("is more specific (weight {dw} > {rw})")
-            } else {
-                format!(
-                    "wins at equal weight {dw}: the more restrictive action comes first \
-                     (a conflict: Windows documents no order here)"
-                )
-            };
-            (
-                format!(
-                    "{who} would {would} this, but {} {because}",
-                    decider.origin.describe()
-                ),
-                None,
-            )
+    }
+
+    fn why(&self, r: &Row) -> String {
+        let who = r.origin.describe();
+        let would = r.action.word();
+        if let Some((text, _)) = &self.exemption {
+            return format!("{who} would {would} this, but {text}");
         }
+        let (dw, rw) = (self.weight, r.weight.unwrap_or(0));
+        let because = if dw > rw {
+            format!("is more specific (weight {dw} > {rw})")
+        } else {
+            format!(
+                "wins at equal weight {dw}: the more restrictive action comes first \
+                 (a conflict: Windows documents no order here)"
+            )
+        };
+        format!("{who} would {would} this, but {} {because}", self.decider)
     }
 }
 
