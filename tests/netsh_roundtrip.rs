@@ -150,6 +150,7 @@ fn host() -> impl Strategy<Value = HostContext> {
                 boot_mode: boot,
                 boot_exemptions: bootx.map(String::from),
                 names: names.into_iter().collect(),
+                ..HostContext::default()
             },
         )
 }

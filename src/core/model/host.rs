@@ -147,6 +147,13 @@ pub struct HostContext {
     /// offline and send nothing): names resolve from this table when a filter is created.
     #[serde(default)]
     pub names: BTreeMap<String, Vec<Ipv4Addr>>,
+    /// `netsh ipsec dynamic` main-mode/quick-mode policies and `set config` properties.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub spd: super::DynamicSpd,
+}
+
+fn is_default(s: &super::DynamicSpd) -> bool {
+    *s == super::DynamicSpd::default()
 }
 
 impl Default for HostContext {
@@ -162,6 +169,7 @@ impl Default for HostContext {
             boot_mode: None,
             boot_exemptions: None,
             names: BTreeMap::new(),
+            spd: super::DynamicSpd::default(),
         }
     }
 }

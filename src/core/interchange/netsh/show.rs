@@ -150,7 +150,7 @@ pub fn filter_text(f: &Filter) -> String {
     )
 }
 
-fn auth_text(a: &[AuthMethod]) -> String {
+pub fn auth_text(a: &[AuthMethod]) -> String {
     if a.is_empty() {
         return "none".into();
     }
