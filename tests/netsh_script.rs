@@ -294,3 +294,29 @@ fn show_prints_and_changes_nothing() {
     assert!(r.output.iter().any(|l| l.contains("Block UDP 1434 Filter")));
     assert_eq!(snap, before);
 }
+
+#[test]
+fn default_rule_qmpfs_is_kept_and_exported() {
+    let (snap, report) = run("ipsec static add policy name=P activatedefaultrule=yes\n\
+         ipsec static set defaultrule policy=P qmpfs=yes\n");
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    let p = snap.policy_named("P").expect("policy");
+    assert!(p.default_response.session_key_pfs);
+    let script = ipsedit::core::interchange::netsh::export_script(&snap, None)
+        .expect("export")
+        .script;
+    assert!(
+        script
+            .lines()
+            .any(|l| l == "set defaultrule policy=\"P\" qmpfs=yes"),
+        "{script}"
+    );
+    let (again, _) = run(&script);
+    assert!(
+        again
+            .policy_named("P")
+            .expect("policy")
+            .default_response
+            .session_key_pfs
+    );
+}

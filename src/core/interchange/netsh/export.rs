@@ -371,8 +371,11 @@ fn policy_lines(snap: &Snapshot, p: &Policy) -> Vec<String> {
     out.push(line);
     let dr = &p.default_response;
     let default = DefaultResponse::default();
-    if dr.authentication != default.authentication || !dr.methods.is_empty() {
+    if dr.authentication != default.authentication || !dr.methods.is_empty() || dr.session_key_pfs {
         let mut line = format!("set defaultrule policy={}", quote(&p.name));
+        if dr.session_key_pfs {
+            line.push_str(" qmpfs=yes");
+        }
         if !dr.methods.is_empty() {
             line.push_str(&format!(
                 " qmsecmethods={}",

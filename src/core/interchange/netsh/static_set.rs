@@ -78,10 +78,7 @@ pub fn run(
                 dr.methods = values::qm_methods(a, line)?;
             }
             if let Some(a) = b.get("qmpfs") {
-                values::yes_no(a, line)?;
-                done.warnings.push(
-                    "qmpfs of the default response rule is not modelled by ipsedit; ignored".into(),
-                );
+                dr.session_key_pfs = values::yes_no(a, line)?;
             }
             if let Some(auth) = auth_methods(&b, line)? {
                 dr.authentication = auth;
