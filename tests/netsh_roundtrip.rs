@@ -157,6 +157,7 @@ fn host() -> impl Strategy<Value = HostContext> {
                 boot_mode: boot,
                 boot_exemptions: bootx.map(String::from),
                 names: names.into_iter().collect(),
+                computer_name: None,
                 spd: DynamicSpd {
                     config: DynamicConfig {
                         ipsec_diagnostics: config.0,
@@ -227,7 +228,13 @@ fn filter(names: Vec<String>) -> impl Strategy<Value = Filter> {
         any::<bool>(),
         text(),
     )
-        .prop_map(|(s, d, proto, sp, dp, mirrored, description)| {
+        .prop_map(|(mut s, mut d, proto, sp, dp, mirrored, description)| {
+            // netsh pairs a server type only with `me`.
+            if matches!(s, Address::Server(_)) {
+                d = Address::Me;
+            } else if matches!(d, Address::Server(_)) {
+                s = Address::Me;
+            }
             let mut f = Filter::new(s, d);
             f.protocol = Protocol(proto);
             if f.protocol.has_ports() {

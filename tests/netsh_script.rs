@@ -320,3 +320,29 @@ fn default_rule_qmpfs_is_kept_and_exported() {
             .session_key_pfs
     );
 }
+
+#[test]
+fn set_store_takes_local_and_refuses_persistent_and_domain_clearly() {
+    let (_, r) = run("ipsec static set store location=local\nipsec static set store local\n");
+    assert_eq!(r.applied, 2);
+    let cases = [
+        (
+            "ipsec static set store location=persistent",
+            "1:33: the persistent store (Server 2003's boot-time policy, merged with the active policy) is not modelled by ipsedit",
+        ),
+        (
+            "ipsec static set store location=domain domain=example.test",
+            "1:33: no domain (directory) store is configured for 'example.test'",
+        ),
+        (
+            "ipsec static set store location=remote",
+            "1:33: unknown store location 'remote'",
+        ),
+    ];
+    for (text, want) in cases {
+        let mut snap = Snapshot::default();
+        let r = apply_script(&mut snap, text, Mode::Transaction);
+        let e = &r.errors[0];
+        assert_eq!(format!("{}:{}: {}", e.line, e.column, e.message), want);
+    }
+}

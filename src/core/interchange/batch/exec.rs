@@ -74,10 +74,11 @@ impl<'a> Interp<'a> {
             ("ComSpec", "C:\\WINDOWS\\system32\\cmd.exe"),
             ("OS", "Windows_NT"),
             ("PROCESSOR_ARCHITECTURE", "x86"),
-            ("COMPUTERNAME", "LOCALHOST"),
         ] {
             vars.set(k, v);
         }
+        let name = snap.host.computer_name.as_deref().unwrap_or("LOCALHOST");
+        vars.set("COMPUTERNAME", name);
         for (k, v) in &opts.sets {
             vars.set(k, v);
         }

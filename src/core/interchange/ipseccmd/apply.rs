@@ -177,6 +177,19 @@ pub(super) fn build_action(
     action
 }
 
+/// `-w DS[:domain]`: the hook a configured domain store plugs into; until then a clear
+/// error naming the alternative.
+fn domain_store(w: &Valued) -> IpseccmdError {
+    IpseccmdError::new(
+        &w.value,
+        format!(
+            "{} {}: no domain (directory) store is configured; ipsedit has only the local store",
+            w.switch, w.value
+        ),
+        "use -w REG to edit the local policy store (a domain store is not available yet)",
+    )
+}
+
 fn static_mode(
     s: &mut Snapshot,
     cmd: &CommandLine,
@@ -186,15 +199,7 @@ fn static_mode(
     let store = strip_quotes(&w.value);
     let upper = store.to_ascii_uppercase();
     if upper == "DS" || upper.starts_with("DS:") {
-        return Err(IpseccmdError::new(
-            &w.value,
-            format!(
-                "{} {}: no domain (directory) store is configured; ipsedit has only the \
-                 local store",
-                w.switch, w.value
-            ),
-            "use -w REG to edit the local policy store (a domain store is not available yet)",
-        ));
+        return Err(domain_store(w));
     }
     if upper != "REG" {
         return Err(IpseccmdError::new(
