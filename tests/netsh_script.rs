@@ -346,3 +346,75 @@ fn set_store_takes_local_and_refuses_persistent_and_domain_clearly() {
         assert_eq!(format!("{}:{}: {}", e.line, e.column, e.message), want);
     }
 }
+
+#[test]
+fn show_options_level_format_wide_rule_and_default() {
+    let (mut snap, _) = run(KB813878);
+    let show = |snap: &mut Snapshot, text: &str| -> Vec<String> {
+        let r = apply_script(snap, text, Mode::Transaction);
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        r.output
+    };
+    assert_eq!(
+        show(
+            &mut snap,
+            "ipsec static show policy all format=table wide=no"
+        ),
+        [
+            "Policy Name           Assigned  Rules  Default Response",
+            "--------------------  --------  -----  ----------------",
+            "Block UDP 1434 Fi...  YES       2      Inactive",
+            "Block TCP 80 Filter   NO        1      Inactive",
+            "",
+        ]
+    );
+    let wide = show(&mut snap, "ipsec static show policy all format=table");
+    assert_eq!(wide[2], "Block UDP 1434 Filter  YES       2      Inactive");
+    assert_eq!(
+        show(
+            &mut snap,
+            "ipsec static show filterlist rule=\"Block Inbound UDP 1434 Rule\""
+        )[0],
+        "FilterList Name        : Block Inbound UDP 1434 Rule filters"
+    );
+    assert_eq!(
+        show(
+            &mut snap,
+            "ipsec static show rule default policy=\"Block UDP 1434 Filter\""
+        )[..2],
+        [
+            "Default Response Rule of policy Block UDP 1434 Filter",
+            "Activated              : NO"
+        ]
+    );
+    let normal = show(
+        &mut snap,
+        "ipsec static show policy name=\"Block TCP 80 Filter\"",
+    );
+    let verbose = show(
+        &mut snap,
+        "ipsec static show policy name=\"Block TCP 80 Filter\" level=verbose",
+    );
+    assert_eq!(verbose[..normal.len()], normal[..]);
+    assert!(
+        verbose[normal.len()..]
+            .iter()
+            .any(|l| l.starts_with("FilterList Name")),
+        "{verbose:?}"
+    );
+    let rules = show(
+        &mut snap,
+        "ipsec static show rule all policy=\"Block UDP 1434 Filter\" format=table",
+    );
+    assert_eq!(
+        rules[0],
+        "Rule ID  Rule Name                     FilterList                            FilterAction                         Active"
+    );
+    let mut s2 = snap.clone();
+    let r = apply_script(
+        &mut s2,
+        "ipsec static show all format=grid",
+        Mode::Transaction,
+    );
+    assert_eq!(r.errors[0].message, "'grid' is not a valid format");
+}
