@@ -214,6 +214,12 @@ const CASES: &[Case] = &[
         counts: (0, 0, 1),
         failures: &[],
     },
+    Case {
+        file: "27_port_loop.bat",
+        extra: &[],
+        counts: (5, 0, 1),
+        failures: &[],
+    },
 ];
 
 fn run(file: &str, extra: &[&str]) -> serde_json::Value {
