@@ -9,9 +9,10 @@ use std::net::Ipv4Addr;
 use ipsedit::core::engine::EffectiveTable;
 use ipsedit::core::interchange::netsh::{Mode, apply_script, export_script};
 use ipsedit::core::model::{
-    Address, AuthMethod, Behavior, BootMode, Cipher, ConnectionType, DhGroup, Esp, Filter,
-    FilterAction, FilterList, HashAlg, HostContext, Interface, MainModeMethod, OsProfile, Policy,
-    Protocol, Rule, SecurityMethod, ServerKind, Snapshot, prefix_mask,
+    Address, AuthMethod, Behavior, BootMode, Cipher, ConnectionType, DhGroup, DynamicConfig,
+    DynamicSpd, Esp, Filter, FilterAction, FilterList, HashAlg, HostContext, Interface,
+    MainModeMethod, OsProfile, Policy, Protocol, Rule, SecurityMethod, ServerKind, Snapshot,
+    prefix_mask,
 };
 use ipsedit::core::store::{FileStore, Store};
 use proptest::prelude::*;
@@ -134,9 +135,15 @@ fn host() -> impl Strategy<Value = HostContext> {
         ])),
         prop::option::of(prop::sample::select(vec!["none", "TCP:0:80:inbound"])),
         names(),
+        (
+            prop::option::of(0u32..8),
+            prop::option::of(0u32..2),
+            prop::option::of(0u32..3),
+            prop::option::of(60u32..86401),
+        ),
     )
         .prop_map(
-            |(profile, nde, ifs, dns, wins, boot, bootx, names)| HostContext {
+            |(profile, nde, ifs, dns, wins, boot, bootx, names, config)| HostContext {
                 profile,
                 no_default_exempt: nde,
                 interfaces: ifs
@@ -150,6 +157,16 @@ fn host() -> impl Strategy<Value = HostContext> {
                 boot_mode: boot,
                 boot_exemptions: bootx.map(String::from),
                 names: names.into_iter().collect(),
+                computer_name: None,
+                spd: DynamicSpd {
+                    config: DynamicConfig {
+                        ipsec_diagnostics: config.0,
+                        ike_logging: config.1,
+                        strong_crl_check: config.2,
+                        ipsec_log_interval: config.3,
+                    },
+                    ..DynamicSpd::default()
+                },
             },
         )
 }
@@ -211,7 +228,13 @@ fn filter(names: Vec<String>) -> impl Strategy<Value = Filter> {
         any::<bool>(),
         text(),
     )
-        .prop_map(|(s, d, proto, sp, dp, mirrored, description)| {
+        .prop_map(|(mut s, mut d, proto, sp, dp, mirrored, description)| {
+            // netsh pairs a server type only with `me`.
+            if matches!(s, Address::Server(_)) {
+                d = Address::Me;
+            } else if matches!(d, Address::Server(_)) {
+                s = Address::Me;
+            }
             let mut f = Filter::new(s, d);
             f.protocol = Protocol(proto);
             if f.protocol.has_ports() {
@@ -262,7 +285,7 @@ fn snapshot() -> impl Strategy<Value = Snapshot> {
                 prop::collection::vec((prop::collection::vec(filter(names), 0..4), text()), 0..4);
             let policies = prop::collection::vec(
                 (
-                    any::<(bool, bool)>(),
+                    any::<(bool, bool, bool)>(),
                     (0u32..3, 0u32..3, 1u32..400),
                     prop::collection::vec(
                         prop::sample::select(vec![
@@ -346,7 +369,7 @@ fn snapshot() -> impl Strategy<Value = Snapshot> {
             for (
                 i,
                 (
-                    (mmpfs, dr_active),
+                    (mmpfs, dr_active, dr_pfs),
                     (sessions, life, poll),
                     mm,
                     (dr_auth, dr_methods),
@@ -365,6 +388,7 @@ fn snapshot() -> impl Strategy<Value = Snapshot> {
                 p.default_response.active = dr_active;
                 p.default_response.authentication = dr_auth;
                 p.default_response.methods = dr_methods;
+                p.default_response.session_key_pfs = dr_pfs;
                 if !snap.filter_lists.is_empty() && !snap.filter_actions.is_empty() {
                     for (j, ((l, a), auth, tunnel, conn, active, description)) in
                         rules.into_iter().enumerate()

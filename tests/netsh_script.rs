@@ -263,7 +263,8 @@ fn dynamic_config_sets_the_host_context() {
         snap.host.boot_exemptions.as_deref(),
         Some("TCP:0:80:inbound")
     );
-    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    assert_eq!(snap.host.spd.config.ike_logging, Some(1));
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
 }
 
 #[test]
@@ -292,4 +293,128 @@ fn show_prints_and_changes_nothing() {
     assert!(r.errors.is_empty(), "{:?}", r.errors);
     assert!(r.output.iter().any(|l| l.contains("Block UDP 1434 Filter")));
     assert_eq!(snap, before);
+}
+
+#[test]
+fn default_rule_qmpfs_is_kept_and_exported() {
+    let (snap, report) = run("ipsec static add policy name=P activatedefaultrule=yes\n\
+         ipsec static set defaultrule policy=P qmpfs=yes\n");
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    let p = snap.policy_named("P").expect("policy");
+    assert!(p.default_response.session_key_pfs);
+    let script = ipsedit::core::interchange::netsh::export_script(&snap, None)
+        .expect("export")
+        .script;
+    assert!(
+        script
+            .lines()
+            .any(|l| l == "set defaultrule policy=\"P\" qmpfs=yes"),
+        "{script}"
+    );
+    let (again, _) = run(&script);
+    assert!(
+        again
+            .policy_named("P")
+            .expect("policy")
+            .default_response
+            .session_key_pfs
+    );
+}
+
+#[test]
+fn set_store_takes_local_and_refuses_persistent_and_domain_clearly() {
+    let (_, r) = run("ipsec static set store location=local\nipsec static set store local\n");
+    assert_eq!(r.applied, 2);
+    let cases = [
+        (
+            "ipsec static set store location=persistent",
+            "1:33: the persistent store (Server 2003's boot-time policy, merged with the active policy) is not modelled by ipsedit",
+        ),
+        (
+            "ipsec static set store location=domain domain=example.test",
+            "1:33: no domain (directory) store is configured for 'example.test'",
+        ),
+        (
+            "ipsec static set store location=remote",
+            "1:33: unknown store location 'remote'",
+        ),
+    ];
+    for (text, want) in cases {
+        let mut snap = Snapshot::default();
+        let r = apply_script(&mut snap, text, Mode::Transaction);
+        let e = &r.errors[0];
+        assert_eq!(format!("{}:{}: {}", e.line, e.column, e.message), want);
+    }
+}
+
+#[test]
+fn show_options_level_format_wide_rule_and_default() {
+    let (mut snap, _) = run(KB813878);
+    let show = |snap: &mut Snapshot, text: &str| -> Vec<String> {
+        let r = apply_script(snap, text, Mode::Transaction);
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        r.output
+    };
+    assert_eq!(
+        show(
+            &mut snap,
+            "ipsec static show policy all format=table wide=no"
+        ),
+        [
+            "Policy Name           Assigned  Rules  Default Response",
+            "--------------------  --------  -----  ----------------",
+            "Block UDP 1434 Fi...  YES       2      Inactive",
+            "Block TCP 80 Filter   NO        1      Inactive",
+            "",
+        ]
+    );
+    let wide = show(&mut snap, "ipsec static show policy all format=table");
+    assert_eq!(wide[2], "Block UDP 1434 Filter  YES       2      Inactive");
+    assert_eq!(
+        show(
+            &mut snap,
+            "ipsec static show filterlist rule=\"Block Inbound UDP 1434 Rule\""
+        )[0],
+        "FilterList Name        : Block Inbound UDP 1434 Rule filters"
+    );
+    assert_eq!(
+        show(
+            &mut snap,
+            "ipsec static show rule default policy=\"Block UDP 1434 Filter\""
+        )[..2],
+        [
+            "Default Response Rule of policy Block UDP 1434 Filter",
+            "Activated              : NO"
+        ]
+    );
+    let normal = show(
+        &mut snap,
+        "ipsec static show policy name=\"Block TCP 80 Filter\"",
+    );
+    let verbose = show(
+        &mut snap,
+        "ipsec static show policy name=\"Block TCP 80 Filter\" level=verbose",
+    );
+    assert_eq!(verbose[..normal.len()], normal[..]);
+    assert!(
+        verbose[normal.len()..]
+            .iter()
+            .any(|l| l.starts_with("FilterList Name")),
+        "{verbose:?}"
+    );
+    let rules = show(
+        &mut snap,
+        "ipsec static show rule all policy=\"Block UDP 1434 Filter\" format=table",
+    );
+    assert_eq!(
+        rules[0],
+        "Rule ID  Rule Name                     FilterList                            FilterAction                         Active"
+    );
+    let mut s2 = snap.clone();
+    let r = apply_script(
+        &mut s2,
+        "ipsec static show all format=grid",
+        Mode::Transaction,
+    );
+    assert_eq!(r.errors[0].message, "'grid' is not a valid format");
 }

@@ -104,10 +104,13 @@ fn filter() -> impl Strategy<Value = Filter> {
         any::<(u16, u16, bool)>(),
         "[a-z ]{0,8}",
     )
-        .prop_filter("one side may be a server type", |(s, d, ..)| {
-            !matches!((s, d), (Address::Server(_), Address::Server(_)))
-        })
-        .prop_map(|(s, d, proto, (sp, dp, m), desc)| {
+        .prop_map(|(mut s, mut d, proto, (sp, dp, m), desc)| {
+            // A server type pairs only with `me` (netsh refuses anything else).
+            if matches!(s, Address::Server(_)) {
+                d = Address::Me;
+            } else if matches!(d, Address::Server(_)) {
+                s = Address::Me;
+            }
             let mut f = Filter::new(s, d);
             f.protocol = Protocol(proto);
             // Ports only where netsh takes them (TCP and UDP).

@@ -248,3 +248,65 @@ ipseccmd -w REG -p T:30m -r C -f 0=203.0.113.11 -n BLOCK
         "polling interval '30m' in -p 'T:30m' is not a number of minutes"
     );
 }
+
+#[test]
+fn mixing_reg_and_ds_is_refused_up_front() {
+    let text = "ipseccmd -w REG -p \"Local\" -r \"R\" -f *+0:445:TCP -n BLOCK\r\n\
+                ipseccmd -w DS:example.test -p \"Domain\" -r \"R\" -f *+0:445:TCP -n BLOCK\r\n";
+    let (s, o) = go(text, &Options::default());
+    assert_eq!(s, Snapshot::default());
+    assert_eq!(counts(&o), (0, 0, 0));
+    assert_eq!(
+        o.refused.as_deref(),
+        Some(
+            "t.bat: line 1 writes the local store (-w REG) and line 2 the domain store (-w DS): \
+             a run is one transaction per store, so nothing was applied; run the REG and DS \
+             parts as two scripts, or give --continue-on-error to apply what can be applied"
+        )
+    );
+    // With --continue-on-error the REG line applies and the DS line fails on its own.
+    let (s, o) = go(text, &keep_going());
+    assert_eq!(counts(&o), (1, 1, 0));
+    assert_eq!(policies(&s), vec!["Local"]);
+}
+
+#[test]
+fn computer_name_expands_and_names_this_computer() {
+    let mut snap = Snapshot::default();
+    snap.host.computer_name = Some("FILESERVER".into());
+    let text = "ipseccmd \\\\%COMPUTERNAME% -f [*=0:1434:UDP]\r\n\
+                ipseccmd \\\\OTHERBOX -f [*=0:1433:UDP]\r\n";
+    let files = Map(HashMap::new());
+    let o = batch::run(&mut snap, "t.bat", text.as_bytes(), &keep_going(), &files);
+    assert_eq!(counts(&o), (1, 1, 0));
+    assert_eq!(snap.dynamic.len(), 1);
+    assert_eq!(snap.dynamic[0].filter.dst_port, 1434);
+}
+
+#[test]
+fn server_types_pair_only_with_me() {
+    let (_, o) = go(
+        "netsh ipsec static add filter filterlist=L srcaddr=DNS dstaddr=any\r\n\
+         netsh ipsec static add filter filterlist=L srcaddr=DNS dstaddr=me\r\n\
+         netsh ipsec static add filter filterlist=L srcaddr=any srcmask=32 dstaddr=me\r\n",
+        &keep_going(),
+    );
+    assert_eq!(counts(&o), (2, 1, 0));
+    let failed: Vec<&str> = o
+        .entries
+        .iter()
+        .filter(|e| e.status == Status::Failed)
+        .map(|e| e.message.as_str())
+        .collect();
+    assert_eq!(
+        failed,
+        ["srcaddr=DNS is a server type: the other address must be me"]
+    );
+    assert!(
+        o.warnings
+            .iter()
+            .any(|w| w.contains("srcmask=255.255.255.255 ignored: a mask does not apply to 'any'")),
+        "{:?}",
+        o.warnings
+    );
+}

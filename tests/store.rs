@@ -100,6 +100,8 @@ fn populated() -> Snapshot {
         tunnel: None,
         connection: ConnectionType::RemoteAccess,
         origin: "ipseccmd -f [*=0:1434:UDP]".into(),
+        outbound: None,
+        netsh: None,
     };
     let mut host = HostContext {
         profile: OsProfile::Win2000Sp4,

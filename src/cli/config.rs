@@ -23,9 +23,10 @@ pub enum ConfigCommand {
         json: bool,
     },
     /// Change one setting: os PROFILE | no-default-exempt 0|1|2|3|default |
-    /// me CIDR[,CIDR…] | dns|wins|dhcp|gateway IP[,IP…] | name HOST IP[,IP…]
+    /// me CIDR[,CIDR…] | dns|wins|dhcp|gateway IP[,IP…] | name HOST IP[,IP…] |
+    /// computer-name NAME
     Set {
-        /// os, no-default-exempt, me, dns, wins, dhcp, gateway or name.
+        /// os, no-default-exempt, me, dns, wins, dhcp, gateway, name or computer-name.
         key: String,
         /// The value(s).
         #[arg(num_args = 1.., required = true, allow_hyphen_values = true)]
@@ -122,9 +123,26 @@ pub fn set(host: &mut HostContext, key: &str, values: &[String]) -> Result<Vec<S
             host.names.insert(name.to_ascii_lowercase(), list);
             Ok(vec![line])
         }
+        "computer-name" | "computername" => {
+            let v = one()?.trim();
+            let ok = !v.is_empty()
+                && v.len() <= 63
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !ok {
+                return Err(CliError::Invalid(format!(
+                    "computer name '{v}' is not valid: use 1-63 letters, digits, '-' or '_' \
+                     (e.g. ipsedit config set computer-name FILESERVER)"
+                )));
+            }
+            host.computer_name = Some(v.to_string());
+            Ok(vec![format!(
+                "computer name set to {v} (%COMPUTERNAME% in scripts, \\\\{v} in ipseccmd)"
+            )])
+        }
         other => Err(CliError::Invalid(format!(
             "unknown setting '{other}': use os, no-default-exempt, me, dns, wins, dhcp, \
-             gateway or name"
+             gateway, name or computer-name"
         ))),
     }
 }
@@ -247,6 +265,9 @@ pub fn render(h: &HostContext) -> String {
         join_addrs(&h.dhcp_servers)
     ));
     s.push_str(&format!("gateways          {}\n", join_addrs(&h.gateways)));
+    if let Some(n) = &h.computer_name {
+        s.push_str(&format!("computer name     {n}\n"));
+    }
     for (name, addrs) in &h.names {
         s.push_str(&format!("name {name:<12} {}\n", join_addrs(addrs)));
     }

@@ -199,6 +199,8 @@ pub fn snapshot(rules: Rules, dynamic: Dynamic, host: &HostContext) -> Snapshot 
             tunnel: None,
             connection: Default::default(),
             origin: format!("ipseccmd -f dyn{i}"),
+            outbound: None,
+            netsh: None,
         });
     }
     s

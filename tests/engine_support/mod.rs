@@ -97,6 +97,8 @@ pub fn dynamic_block(f: Filter, command: &str) -> DynamicRule {
         tunnel: None,
         connection: Default::default(),
         origin: command.to_string(),
+        outbound: None,
+        netsh: None,
     }
 }
 

@@ -280,6 +280,7 @@ impl EffectiveTable {
                 command: Some(d.origin.clone()),
                 ..Origin::empty(OriginKind::Dynamic)
             };
+            let start = filter_rows.len();
             expand(
                 &d.filter,
                 &d.action,
@@ -289,6 +290,9 @@ impl EffectiveTable {
                 &context,
                 &mut filter_rows,
             );
+            if let Some(out) = &d.outbound {
+                split_directions(&mut filter_rows, start, out);
+            }
         }
         // Stable order: at equal weight and action, policy order then dynamic order. Sort
         // small keys, not the rows: rows are large and moving them dominated the build.
@@ -393,6 +397,36 @@ fn expand(
             }
         }
     }
+}
+
+/// A dynamic rule with its own outbound action (netsh `actionoutbound`): rows that only
+/// outbound packets can match take that action; rows that match both directions become a
+/// pair, one per direction, each with its action. The matcher does not look at direction,
+/// so of such a pair the more restrictive action (sorted first at equal weight) decides
+/// packets both ways: the table shows both, `explain` names the one that decided.
+fn split_directions(rows: &mut Vec<Row>, start: usize, out: &FilterAction) {
+    let set = |r: &mut Row| {
+        r.action = out.behavior;
+        r.inpass = out.inpass;
+        r.soft = out.soft;
+        r.origin.action_id = Some(out.id);
+        r.origin.action_name = Some(Arc::from(out.name.as_str()));
+    };
+    let mut pairs = Vec::new();
+    for r in rows.iter_mut().skip(start) {
+        match r.direction {
+            Direction::Outbound => set(r),
+            Direction::Inbound => {}
+            Direction::Both => {
+                r.direction = Direction::Inbound;
+                let mut o = r.clone();
+                o.direction = Direction::Outbound;
+                set(&mut o);
+                pairs.push(o);
+            }
+        }
+    }
+    rows.extend(pairs);
 }
 
 fn make_row(

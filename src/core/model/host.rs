@@ -147,6 +147,17 @@ pub struct HostContext {
     /// offline and send nothing): names resolve from this table when a filter is created.
     #[serde(default)]
     pub names: BTreeMap<String, Vec<Ipv4Addr>>,
+    /// This computer's name (`ipsedit config set computer-name`): what `%COMPUTERNAME%`
+    /// expands to in scripts, and the `\\NAME` ipseccmd accepts as this computer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub computer_name: Option<String>,
+    /// `netsh ipsec dynamic` main-mode/quick-mode policies and `set config` properties.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub spd: super::DynamicSpd,
+}
+
+fn is_default(s: &super::DynamicSpd) -> bool {
+    *s == super::DynamicSpd::default()
 }
 
 impl Default for HostContext {
@@ -162,6 +173,8 @@ impl Default for HostContext {
             boot_mode: None,
             boot_exemptions: None,
             names: BTreeMap::new(),
+            computer_name: None,
+            spd: super::DynamicSpd::default(),
         }
     }
 }

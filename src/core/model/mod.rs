@@ -4,6 +4,7 @@
 
 mod action;
 mod address;
+mod dynamic;
 mod filter;
 mod host;
 mod policy;
@@ -13,6 +14,9 @@ mod stored;
 
 pub use action::{Behavior, Cipher, Esp, FilterAction, HashAlg, SecurityMethod};
 pub use address::{Address, HOST_MASK, ServerKind, mask_prefix, prefix_mask};
+pub use dynamic::{
+    DynamicConfig, DynamicMmPolicy, DynamicQmPolicy, DynamicSpd, NetshRuleRefs, PfsGroup,
+};
 pub use filter::{Filter, FilterList};
 pub use host::{BootMode, HostContext, Interface, OsProfile};
 pub use policy::{

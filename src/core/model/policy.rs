@@ -125,6 +125,9 @@ pub struct DefaultResponse {
     pub authentication: Vec<AuthMethod>,
     #[serde(default)]
     pub methods: Vec<SecurityMethod>,
+    /// Session-key perfect forward secrecy (netsh `set defaultrule qmpfs=yes`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub session_key_pfs: bool,
     /// GUIDs of Windows' objects for this rule (its ipsecNFA, without a filter) and its
     /// negotiation policy (type "default response"); `None` until read or written (ipsedit
     /// then derives them from the policy's GUID).
@@ -145,6 +148,7 @@ impl Default for DefaultResponse {
             active: false,
             authentication: vec![AuthMethod::Kerberos],
             methods: Vec::new(),
+            session_key_pfs: false,
             rule_id: None,
             action_id: None,
             rule_stored: None,

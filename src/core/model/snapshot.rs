@@ -24,6 +24,13 @@ pub struct DynamicRule {
     /// The command that created it, for display ("ipseccmd -f [*=0:1434:UDP]").
     #[serde(default)]
     pub origin: String,
+    /// The action for outbound packets when it differs from `action` (netsh dynamic
+    /// `actionoutbound`); `action` is then the inbound one (`actioninbound`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbound: Option<FilterAction>,
+    /// The main-mode and quick-mode policies a `netsh ipsec dynamic add rule` named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub netsh: Option<super::NetshRuleRefs>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -141,12 +141,49 @@ pub fn run(
             source.encoding.name()
         ));
     }
+    if !opts.continue_on_error
+        && let Some(why) = mixed_stores(bytes)
+    {
+        outcome.refused = Some(format!(
+            "{name}: {why}: a run is one transaction per store, so nothing was applied; run \
+             the REG and DS parts as two scripts, or give --continue-on-error to apply what \
+             can be applied"
+        ));
+        return outcome;
+    }
     let mut work = snapshot.clone();
     exec::Interp::new(&mut work, opts, files, &mut outcome).run_main(name, source);
     if outcome.refused.is_none() {
         *snapshot = work;
     }
     outcome
+}
+
+/// `-w REG` and `-w DS` both in one file: the first line of each, or `None`. The switch
+/// and its value are ASCII, so the raw bytes are read whatever the encoding.
+fn mixed_stores(bytes: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(bytes);
+    let (mut reg, mut ds) = (None, None);
+    for (i, line) in text.lines().enumerate() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        for pair in words.windows(2) {
+            if !matches!(pair[0].to_ascii_lowercase().as_str(), "-w" | "/w") {
+                continue;
+            }
+            let v = pair[1].trim_matches('"').to_ascii_uppercase();
+            if v == "REG" {
+                reg = reg.or(Some(i + 1));
+            } else if v == "DS" || v.starts_with("DS:") {
+                ds = ds.or(Some(i + 1));
+            }
+        }
+    }
+    match (reg, ds) {
+        (Some(r), Some(d)) => Some(format!(
+            "line {r} writes the local store (-w REG) and line {d} the domain store (-w DS)"
+        )),
+        _ => None,
+    }
 }
 
 /// Whether text reads as a batch file rather than a bare netsh or ipseccmd script: any

@@ -177,6 +177,21 @@ pub(super) fn build_action(
     action
 }
 
+/// `-w DS[:domain]`: the hook a configured domain store plugs into; until then a clear
+/// error naming the alternative.
+fn domain_store(w: &Valued) -> IpseccmdError {
+    IpseccmdError::new(
+        &w.value,
+        format!(
+            "{} {}: no domain (directory) store is configured; ipsedit has only the \
+             local store",
+            w.switch, w.value
+        ),
+        "use -w REG to edit the local policy store, or open the domain with --store \
+         ldaps://DC/DC=example,DC=test",
+    )
+}
+
 fn static_mode(
     s: &mut Snapshot,
     cmd: &CommandLine,
@@ -190,16 +205,7 @@ fn static_mode(
         upper = "REG".to_string();
     }
     if upper == "DS" || upper.starts_with("DS:") {
-        return Err(IpseccmdError::new(
-            &w.value,
-            format!(
-                "{} {}: no domain (directory) store is configured; ipsedit has only the \
-                 local store",
-                w.switch, w.value
-            ),
-            "use -w REG to edit the local policy store, or open the domain with --store \
-             ldaps://DC/DC=example,DC=test",
-        ));
+        return Err(domain_store(w));
     }
     if upper != "REG" {
         return Err(IpseccmdError::new(

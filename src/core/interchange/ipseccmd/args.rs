@@ -100,11 +100,12 @@ fn known_switch(token: &str) -> Option<String> {
 /// Parses the argument vector. Warnings collect the repairs made.
 pub(super) fn parse(
     args: &[String],
+    computer_name: Option<&str>,
     warnings: &mut Vec<String>,
 ) -> Result<CommandLine, IpseccmdError> {
     let (args, rejoined) = rejoin_smart_quoted(args);
     warnings.extend(rejoined);
-    let local = args.first().is_some_and(|f| is_this_host(f));
+    let local = args.first().is_some_and(|f| is_this_host(f, computer_name));
     let args: Vec<String> = if local {
         warnings.push(format!(
             "'{}' names this computer: the command applies to the local store",
@@ -167,13 +168,15 @@ pub(super) fn parse(
 }
 
 /// `\\NAME` naming this computer: loopback (`\\127.0.0.1`, `\\localhost`, `\\.`), which
-/// ipseccmd/ipsecpol treat as the local machine.
-fn is_this_host(word: &str) -> bool {
+/// ipseccmd/ipsecpol treat as the local machine, or the name set with `ipsedit config set
+/// computer-name`.
+fn is_this_host(word: &str, computer_name: Option<&str>) -> bool {
     let Some(name) = word.strip_prefix("\\\\") else {
         return false;
     };
     name == "."
         || name.eq_ignore_ascii_case("localhost")
+        || computer_name.is_some_and(|c| c.eq_ignore_ascii_case(name))
         || name
             .parse::<std::net::Ipv4Addr>()
             .is_ok_and(|a| a.is_loopback())
@@ -185,7 +188,7 @@ fn check_leading_word(first: &str) -> Result<(), IpseccmdError> {
         return Err(IpseccmdError::new(
             first,
             format!("remote computer '{first}' is not supported: only this computer is"),
-            "ipsedit edits its own store: drop the \\\\computer argument (\\\\127.0.0.1 and \\\\localhost name this computer and are accepted)",
+            "ipsedit edits its own store: drop the \\\\computer argument (\\\\127.0.0.1, \\\\localhost and the name set with `ipsedit config set computer-name NAME` are this computer)",
         ));
     }
     if first.eq_ignore_ascii_case("show") {

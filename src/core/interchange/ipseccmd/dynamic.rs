@@ -94,6 +94,8 @@ pub(super) fn dynamic_mode(
             tunnel: settings.tunnel,
             connection: settings.connection,
             origin: origin.to_string(),
+            outbound: None,
+            netsh: None,
         });
     }
     Ok(())

@@ -148,7 +148,11 @@ pub fn apply_as(
     args: &[String],
 ) -> Result<Outcome, IpseccmdError> {
     let mut out = Outcome::default();
-    let cmd = args::parse(args, &mut out.warnings)?;
+    let cmd = args::parse(
+        args,
+        snapshot.host.computer_name.as_deref(),
+        &mut out.warnings,
+    )?;
     let origin = std::iter::once(program.to_string())
         .chain(args.iter().map(|a| lexer::quote_for_display(a)))
         .collect::<Vec<_>>()

@@ -10,7 +10,6 @@
 use std::collections::HashSet;
 
 use super::directive;
-use super::dynamic::boot_word;
 use super::values::{mm_methods_text, protocol_word, qm_methods_text, yes_no_word};
 use crate::core::model::{
     Address, AuthMethod, ConnectionType, DefaultResponse, FilterAction, FilterList, HOST_MASK, Id,
@@ -183,24 +182,7 @@ pub fn export_script(snap: &Snapshot, policy: Option<&str>) -> Result<Export, Ex
     ];
     out.extend(directive::write(&snap.host));
     if policy.is_none() {
-        let h = &snap.host;
-        if let Some(v) = h.no_default_exempt {
-            out.push(format!(
-                "ipsec dynamic set config property=ipsecexempt value={v}"
-            ));
-        }
-        if let Some(m) = h.boot_mode {
-            out.push(format!(
-                "ipsec dynamic set config property=bootmode value={}",
-                boot_word(m)
-            ));
-        }
-        if let Some(b) = &h.boot_exemptions {
-            out.push(format!(
-                "ipsec dynamic set config property=bootexemptions value={}",
-                quote(b)
-            ));
-        }
+        out.extend(super::dynamic::export_lines(&snap.host));
     }
     out.push("pushd ipsec static".into());
     for a in &actions {
@@ -389,8 +371,11 @@ fn policy_lines(snap: &Snapshot, p: &Policy) -> Vec<String> {
     out.push(line);
     let dr = &p.default_response;
     let default = DefaultResponse::default();
-    if dr.authentication != default.authentication || !dr.methods.is_empty() {
+    if dr.authentication != default.authentication || !dr.methods.is_empty() || dr.session_key_pfs {
         let mut line = format!("set defaultrule policy={}", quote(&p.name));
+        if dr.session_key_pfs {
+            line.push_str(" qmpfs=yes");
+        }
         if !dr.methods.is_empty() {
             line.push_str(&format!(
                 " qmsecmethods={}",

@@ -24,6 +24,7 @@ mod lookup;
 mod methods;
 mod params;
 mod show;
+mod show_layout;
 mod static_add;
 mod static_delete;
 mod static_set;

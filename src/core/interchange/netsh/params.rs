@@ -172,6 +172,67 @@ pub const SHOW_RULE: &[Param] = &[
 pub const SHOW_ALL: &[Param] = &[opt("level"), opt("format"), opt("wide")];
 pub const DYNAMIC_SET_CONFIG: &[Param] = &[req("property"), req("value")];
 pub const DYNAMIC_SHOW_CONFIG: &[Param] = &[];
+pub const DYNAMIC_ADD_MMPOLICY: &[Param] = &[
+    req("name"),
+    opt("qmpermm"),
+    opt("mmlifetime"),
+    opt("softsaexpirationtime"),
+    opt("mmsecmethods"),
+];
+pub const DYNAMIC_SET_MMPOLICY: &[Param] = DYNAMIC_ADD_MMPOLICY;
+pub const DYNAMIC_ADD_QMPOLICY: &[Param] = &[
+    req("name"),
+    opt("soft"),
+    opt("pfsgroup"),
+    opt("qmsecmethods"),
+];
+pub const DYNAMIC_SET_QMPOLICY: &[Param] = DYNAMIC_ADD_QMPOLICY;
+/// `add rule` and `set rule`: the filter fields identify a rule, the rest configure it.
+pub const DYNAMIC_RULE: &[Param] = &[
+    req("srcaddr"),
+    req("dstaddr"),
+    opt("mmpolicy"),
+    opt("qmpolicy"),
+    opt("protocol"),
+    opt("srcport"),
+    opt("dstport"),
+    opt("mirrored"),
+    opt("conntype"),
+    opt("actioninbound"),
+    opt("actionoutbound"),
+    opt("srcmask"),
+    opt("dstmask"),
+    opt("tunneldstaddress"),
+    opt("kerberos"),
+    rep("psk"),
+    rep("rootca"),
+];
+pub const DYNAMIC_DELETE_RULE: &[Param] = &[
+    req("srcaddr"),
+    req("dstaddr"),
+    opt("protocol"),
+    opt("srcport"),
+    opt("dstport"),
+    opt("mirrored"),
+    opt("conntype"),
+    opt("srcmask"),
+    opt("dstmask"),
+    opt("tunneldstaddress"),
+];
+pub const DYNAMIC_NAMED: &[Param] = &[opt("name")];
+pub const DYNAMIC_SHOW_FILTERS: &[Param] = &[
+    opt("name"),
+    opt("type"),
+    opt("srcaddr"),
+    opt("dstaddr"),
+    opt("srcmask"),
+    opt("dstmask"),
+    opt("protocol"),
+    opt("srcport"),
+    opt("dstport"),
+    opt("resolvedns"),
+];
+pub const DYNAMIC_SHOW_ALL: &[Param] = &[opt("resolvedns")];
 
 /// A command's arguments matched to its parameters, in the order they were written.
 #[derive(Debug)]

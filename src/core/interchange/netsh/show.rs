@@ -1,10 +1,16 @@
 //! `netsh ipsec static show policy|filterlist|filteraction|rule|all|store|gpoassignedpolicy`:
-//! read-only listings in the spirit of netsh's own (`level`, `format` and `wide` are
-//! accepted and ignored: there is one layout).
+//! read-only listings in the spirit of netsh's own. `level=verbose` adds each rule's filter
+//! list and filter action under a policy (netsh's verbose listing); `format=table` prints
+//! one row per object instead of a block; `wide=no` cuts table cells to 20 characters
+//! (netsh's narrow table), `wide=yes` (the default) keeps them whole; `rule=NAME` on `show
+//! filterlist|filteraction` selects the ones rules of that name use; `show rule default
+//! policy=P` shows the default response rule; `all` (bare or `name=all`) selects every
+//! object.
 
 use super::lexer::Arg;
 use super::lookup::{self, Kind};
 use super::params::{self, Bound, bind};
+use super::show_layout as layout;
 use super::values::{protocol_word, qm_methods_text, yes_no_word};
 use super::{Cmd, Done, NetshError, unknown_object};
 use crate::core::model::{Address, AuthMethod, Filter, FilterAction, FilterList, Policy, Snapshot};
@@ -21,24 +27,47 @@ pub fn run(
     match object {
         "policy" => {
             let b = bind(cmd.name, params::SHOW_NAMED, args, line, end)?;
-            for p in selected(snap, Kind::Policy, &b, cmd)? {
-                if let Some(p) = snap.policy(p) {
+            let lay = layout::Layout::read(&b, line)?;
+            let ids = selected(snap, Kind::Policy, &b, cmd)?;
+            let ps: Vec<&Policy> = ids.iter().filter_map(|id| snap.policy(*id)).collect();
+            if lay.table {
+                layout::policy_table(snap, &ps, &lay, &mut out);
+            } else {
+                for p in ps {
                     policy(snap, p, &mut out);
+                    if lay.verbose {
+                        layout::verbose_rules(snap, p, &mut out);
+                    }
                 }
             }
         }
         "filterlist" => {
             let b = bind(cmd.name, params::SHOW_NAMED, args, line, end)?;
-            for id in selected(snap, Kind::FilterList, &b, cmd)? {
-                if let Some(l) = snap.filter_list(id) {
+            let lay = layout::Layout::read(&b, line)?;
+            let ids = layout::by_rule(snap, Kind::FilterList, &b, cmd)?
+                .map_or_else(|| selected(snap, Kind::FilterList, &b, cmd), Ok)?;
+            let ls: Vec<&FilterList> = ids.iter().filter_map(|id| snap.filter_list(*id)).collect();
+            if lay.table {
+                layout::list_table(&ls, &lay, &mut out);
+            } else {
+                for l in ls {
                     filter_list(l, &mut out);
                 }
             }
         }
         "filteraction" => {
             let b = bind(cmd.name, params::SHOW_NAMED, args, line, end)?;
-            for id in selected(snap, Kind::FilterAction, &b, cmd)? {
-                if let Some(a) = snap.filter_action(id) {
+            let lay = layout::Layout::read(&b, line)?;
+            let ids = layout::by_rule(snap, Kind::FilterAction, &b, cmd)?
+                .map_or_else(|| selected(snap, Kind::FilterAction, &b, cmd), Ok)?;
+            let as_: Vec<&FilterAction> = ids
+                .iter()
+                .filter_map(|id| snap.filter_action(*id))
+                .collect();
+            if lay.table {
+                layout::action_table(&as_, &lay, &mut out);
+            } else {
+                for a in as_ {
                     filter_action(a, &mut out);
                 }
             }
@@ -49,6 +78,10 @@ pub fn run(
                 .get("policy")
                 .ok_or_else(|| cmd.err(end, cmd.name, "missing policy", ""))?;
             let id = lookup::require(snap, Kind::Policy, pol, cmd)?;
+            let lay = layout::Layout::read(&b, line)?;
+            let default = b
+                .get("name")
+                .is_some_and(|a| !a.quoted && a.value.eq_ignore_ascii_case("default"));
             let all = b
                 .get("name")
                 .is_none_or(|a| !a.quoted && a.value.eq_ignore_ascii_case("all"))
@@ -56,7 +89,11 @@ pub fn run(
             let Some(p) = snap.policy(id) else {
                 return Ok(Done::default());
             };
-            if all {
+            if default {
+                layout::default_rule(p, &mut out);
+            } else if all && lay.table {
+                layout::rule_table(snap, p, &lay, &mut out);
+            } else if all {
                 for (i, _) in p.rules.iter().enumerate() {
                     rule(snap, p, i, &mut out);
                 }
@@ -66,15 +103,34 @@ pub fn run(
             }
         }
         "all" => {
-            bind(cmd.name, params::SHOW_ALL, args, line, end)?;
-            for p in &snap.policies {
-                policy(snap, p, &mut out);
-            }
-            for l in &snap.filter_lists {
-                filter_list(l, &mut out);
-            }
-            for a in &snap.filter_actions {
-                filter_action(a, &mut out);
+            let b = bind(cmd.name, params::SHOW_ALL, args, line, end)?;
+            let lay = layout::Layout::read(&b, line)?;
+            if lay.table {
+                let ps: Vec<&Policy> = snap.policies.iter().collect();
+                let ls: Vec<&FilterList> = snap.filter_lists.iter().collect();
+                let as_: Vec<&FilterAction> = snap.filter_actions.iter().collect();
+                if !ps.is_empty() {
+                    layout::policy_table(snap, &ps, &lay, &mut out);
+                }
+                if !ls.is_empty() {
+                    layout::list_table(&ls, &lay, &mut out);
+                }
+                if !as_.is_empty() {
+                    layout::action_table(&as_, &lay, &mut out);
+                }
+            } else {
+                for p in &snap.policies {
+                    policy(snap, p, &mut out);
+                    if lay.verbose {
+                        layout::verbose_rules(snap, p, &mut out);
+                    }
+                }
+                for l in &snap.filter_lists {
+                    filter_list(l, &mut out);
+                }
+                for a in &snap.filter_actions {
+                    filter_action(a, &mut out);
+                }
             }
             if out.is_empty() {
                 out.push("No policies, filter lists or filter actions in the store.".into());
@@ -150,7 +206,7 @@ pub fn filter_text(f: &Filter) -> String {
     )
 }
 
-fn auth_text(a: &[AuthMethod]) -> String {
+pub fn auth_text(a: &[AuthMethod]) -> String {
     if a.is_empty() {
         return "none".into();
     }
@@ -216,7 +272,7 @@ fn rule(snap: &Snapshot, p: &Policy, i: usize, out: &mut Vec<String>) {
     ));
 }
 
-fn filter_list(l: &FilterList, out: &mut Vec<String>) {
+pub(super) fn filter_list(l: &FilterList, out: &mut Vec<String>) {
     out.push(format!("FilterList Name        : {}", l.name));
     out.push(format!("Description            : {}", l.description));
     out.push(format!("No. of Filters         : {}", l.filters.len()));
@@ -226,7 +282,7 @@ fn filter_list(l: &FilterList, out: &mut Vec<String>) {
     out.push(String::new());
 }
 
-fn filter_action(a: &FilterAction, out: &mut Vec<String>) {
+pub(super) fn filter_action(a: &FilterAction, out: &mut Vec<String>) {
     out.push(format!("FilterAction Name      : {}", a.name));
     out.push(format!("Description            : {}", a.description));
     out.push(format!("Action                 : {}", a.behavior.word()));

@@ -163,6 +163,28 @@ pub fn filter_spec(
         values::address(a, line, &snap.host.names)
     };
     let (src, dst) = (addr("srcaddr")?, addr("dstaddr")?);
+    // netsh pairs a server type only with `me` (the server talks to this host).
+    for (key, this, other) in [("srcaddr", &src, &dst), ("dstaddr", &dst, &src)] {
+        if let values::AddrValue::Server(k) = this
+            && !matches!(other, values::AddrValue::Me)
+            && let Some(a) = b.get(key)
+        {
+            let other_key = if key == "srcaddr" {
+                "dstaddr"
+            } else {
+                "srcaddr"
+            };
+            return Err(cmd.err(
+                a.value_col,
+                a.value.clone(),
+                format!(
+                    "{key}={} is a server type: the other address must be me",
+                    k.keyword()
+                ),
+                format!("write {other_key}=me, or give the server's IP address instead"),
+            ));
+        }
+    }
     for v in [&src, &dst] {
         if let values::AddrValue::Dns(name, resolved) = v
             && resolved.is_empty()

@@ -78,10 +78,7 @@ pub fn run(
                 dr.methods = values::qm_methods(a, line)?;
             }
             if let Some(a) = b.get("qmpfs") {
-                values::yes_no(a, line)?;
-                done.warnings.push(
-                    "qmpfs of the default response rule is not modelled by ipsedit; ignored".into(),
-                );
+                dr.session_key_pfs = values::yes_no(a, line)?;
             }
             if let Some(auth) = auth_methods(&b, line)? {
                 dr.authentication = auth;
@@ -100,19 +97,23 @@ pub fn run(
             let Some(loc) = b.get("location") else {
                 return Ok(Done::default());
             };
-            let domain = crate::core::domain::domain_store_open();
-            if loc.value.eq_ignore_ascii_case("local")
-                || (domain && loc.value.eq_ignore_ascii_case("domain"))
-            {
-                Ok(Done::default())
-            } else {
-                Err(cmd.err(
-                    loc.value_col,
-                    loc.value.clone(),
-                    format!("the '{}' store is not supported", loc.value),
-                    "ipsedit models the local store only: use location=local",
-                ))
-            }
+            let location = match loc.value.to_ascii_lowercase().as_str() {
+                "local" => StoreLocation::Local,
+                "persistent" => StoreLocation::Persistent,
+                "domain" => StoreLocation::Domain(b.get("domain").map(|d| d.value.clone())),
+                _ => {
+                    return Err(cmd.err(
+                        loc.value_col,
+                        loc.value.clone(),
+                        format!("unknown store location '{}'", loc.value),
+                        "write location=local, location=persistent or location=domain",
+                    ));
+                }
+            };
+            select_store(&location).map_err(|(message, hint)| {
+                cmd.err(loc.value_col, loc.value.clone(), message, hint)
+            })?;
+            Ok(Done::default())
         }
         // `set batch mode=enable` only speeds netsh up on Windows; nothing to model.
         "batch" => {
@@ -123,6 +124,54 @@ pub fn run(
             cmd,
             word,
             "policy, filterlist, filteraction, rule, defaultrule, store, batch",
+        )),
+    }
+}
+
+/// Where `set store` sends the static commands that follow (netsh ipsec static, Windows
+/// Server 2003):
+/// - `local`: the computer's local policy store (HKLM\SOFTWARE\Policies\Microsoft\Windows\
+///   IPSec\Policy\Local); ipsedit's store.
+/// - `persistent`: Server 2003's persistent policy (…\IPSec\Policy\Persistent), applied by
+///   the IPSec service at start-up before the local or domain policy, and kept applied in
+///   addition to it (its filters are merged with the active policy's; Microsoft, "Netsh
+///   Commands for IPsec", set store, and "IPsec persistent policy" in the Server 2003
+///   IPsec deployment guide). ipsedit has no second policy set to merge yet, so it refuses
+///   the switch clearly rather than writing persistent rules into the local policy.
+/// - `domain`: the Active Directory store of `domain=` (or the computer's domain).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreLocation {
+    Local,
+    Persistent,
+    Domain(Option<String>),
+}
+
+/// Accepts or refuses a store switch: `Err((message, hint))`. `location=domain` is accepted
+/// when the open store is a domain store (`--store ldap://...`: the script's lines then
+/// write to the directory); otherwise it is refused naming the alternative.
+pub fn select_store(location: &StoreLocation) -> Result<(), (String, String)> {
+    match location {
+        StoreLocation::Local => Ok(()),
+        StoreLocation::Persistent => Err((
+            "the persistent store (Server 2003's boot-time policy, merged with the active \
+             policy) is not modelled by ipsedit"
+                .into(),
+            "write the rules to the local store (location=local) or model boot-time \
+             behaviour with `netsh ipsec dynamic set config property=bootmode|bootexemptions`"
+                .into(),
+        )),
+        StoreLocation::Domain(_) if crate::core::domain::domain_store_open() => Ok(()),
+        StoreLocation::Domain(domain) => Err((
+            format!(
+                "no domain (directory) store is configured{}",
+                domain
+                    .as_deref()
+                    .map(|d| format!(" for '{d}'"))
+                    .unwrap_or_default()
+            ),
+            "use location=local to edit the local store, or open the domain with --store \
+             ldaps://DC/DC=example,DC=test"
+                .into(),
         )),
     }
 }

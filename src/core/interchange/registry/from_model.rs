@@ -244,7 +244,7 @@ pub fn fresh_objects<'a>(
             Class::NegotiationPolicy,
             dr_action,
             NegotiationBlob {
-                offers: offers(&methods, false, false, warnings),
+                offers: offers(&methods, false, dr.session_key_pfs, warnings),
             }
             .encode(),
         );

@@ -179,7 +179,7 @@ pub fn read_objects(set: &ObjectSet) -> Result<Read, ReadError> {
                 }
                 dr_seen = true;
                 let ab = NegotiationBlob::decode(&ao.data).map_err(|e| blob_err(&ar, e))?;
-                let (m, _, _) = methods(&ab.offers);
+                let (m, _, pfs) = methods(&ab.offers);
                 p.default_response = DefaultResponse {
                     active: nb.is_active,
                     authentication,
@@ -188,6 +188,7 @@ pub fn read_objects(set: &ObjectSet) -> Result<Read, ReadError> {
                     } else {
                         m
                     },
+                    session_key_pfs: pfs,
                     rule_id: (no.id != derive(p.id, DERIVE_DR_RULE)).then_some(no.id),
                     action_id: (ao.id != derive(p.id, DERIVE_DR_ACTION)).then_some(ao.id),
                     rule_stored: stored(no),
