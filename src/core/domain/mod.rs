@@ -12,6 +12,7 @@
 
 pub mod connection;
 pub mod fleet;
+pub mod fleet_query;
 pub mod gpo;
 pub mod hosts;
 pub mod objects;
