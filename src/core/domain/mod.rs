@@ -10,12 +10,14 @@
 //! that; `objects::RawIpsecObject` is what it will consume), print to a terminal, or import a
 //! terminal crate. Writes (change sets, assignment) come with the `Store` trait's redesign.
 
+pub mod attrs;
 pub mod connection;
 pub mod fleet;
 pub mod fleet_query;
 pub mod gpo;
 pub mod hosts;
 pub mod objects;
+pub mod read;
 pub mod url;
 
 pub use connection::{Credentials, DirEntry, Directory, TlsPolicy};
@@ -50,6 +52,12 @@ pub enum DomainError {
     /// An object read is not what the schema promises.
     #[error("{dn}: {reason}")]
     Object { dn: String, reason: String },
+    /// References between the stored objects are broken: each problem names its object.
+    #[error("the IPsec objects under {container} cannot be read:\n  {}", problems.join("\n  "))]
+    Integrity {
+        container: String,
+        problems: Vec<String>,
+    },
 }
 
 impl DomainError {
