@@ -246,7 +246,7 @@ fn ipsedit_hosts_lists_the_fleet_as_text_and_json() {
          Administrator@EXAMPLE.TEST)"
     );
     assert!(lines[1].starts_with("note: site-linked GPOs, WMI filters and security filtering"));
-    assert!(lines[2].starts_with("note: policy contents are not decoded yet"));
+    assert!(lines[2].starts_with("note: this lists which policy applies; `ipsedit hosts explain"));
     let row = |name: &str| {
         lines
             .iter()

@@ -3,9 +3,9 @@
 //!
 //! The directory comes from `--store ldap[s]://HOST/DC=...` (or `IPSEDIT_STORE`), the bind
 //! identity from `IPSEDIT_LDAP_USER`/`IPSEDIT_LDAP_PASSWORD`, the CA from `IPSEDIT_LDAP_CA`.
-//! Policy contents are not decoded yet (the registry blob codec is wired in later): the
-//! output says so rather than pretend to an effective table. Everything read from the
-//! directory is printed through `terminal_safe`.
+//! `hosts explain PACKET` and `hosts reach SPACE` (`hosts_query.rs`) answer one question for
+//! every host with its effective table. Everything read from the directory is printed
+//! through `terminal_safe`.
 
 use std::path::{Path, PathBuf};
 
@@ -31,6 +31,10 @@ pub struct Args {
     /// Do not verify the domain controller's certificate (a lab only; said on every run).
     #[arg(long, global = true)]
     pub insecure_tls: bool,
+    /// With explain/reach: the address(es) a host is evaluated at when --hosts gives it none
+    /// (what `me` means there); without it such hosts cannot answer a question about `me`.
+    #[arg(long, value_name = "CIDR[,CIDR…]", global = true)]
+    pub assume_address: Option<String>,
     /// A question for every host: `explain PACKET` or `reach SPACE`.
     #[command(subcommand)]
     pub query: Option<query::Query>,
@@ -39,10 +43,10 @@ pub struct Args {
 #[path = "hosts_query.rs"]
 pub mod query;
 
-/// What the output says about policy contents until the registry codec is wired in.
-pub const CONTENT_NOT_DECODED: &str = "policy contents are not decoded yet (ipsecData needs \
-                                       the registry blob codec): this lists which policy \
-                                       applies, not its effective table";
+/// What the listing says about policy contents.
+pub const CONTENT_NOT_DECODED: &str = "this lists which policy applies; `ipsedit hosts \
+                                       explain PACKET` and `ipsedit hosts reach SPACE` answer \
+                                       with each host's effective table";
 
 impl From<DomainError> for CliError {
     fn from(e: DomainError) -> Self {
@@ -87,7 +91,11 @@ pub fn run(store: Option<&Path>, args: Args) -> Result<(), CliError> {
             user: &creds.user,
             fleet: &fleet,
         };
-        return query::run(&header, q, policies, args.json);
+        let assumed = match &args.assume_address {
+            Some(text) => super::config::parse_interfaces(text)?,
+            None => Vec::new(),
+        };
+        return query::run(&header, q, policies, &assumed, args.json);
     }
     if args.json {
         return print_json(&to_json(&url, &creds.user, &fleet));

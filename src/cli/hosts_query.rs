@@ -18,10 +18,12 @@ use crate::core::domain::fleet::OUT_OF_SCOPE;
 use crate::core::domain::fleet_query::{
     FleetTables, Group, GroupAnswer, LoadError, PolicyOrigin, PolicySource, policy_id_of_dn,
 };
+use crate::core::domain::read::read_snapshot;
 use crate::core::domain::url::dn_key;
 use crate::core::domain::{Directory, DirectoryUrl};
 use crate::core::engine::{Explanation, HeaderSpace, Packet, Peer, ReachItem};
-use crate::core::model::{Id, Snapshot};
+use crate::core::interchange::registry::Class;
+use crate::core::model::{Id, Interface, Snapshot};
 
 /// Host names listed per group on a terminal without `--all`.
 const SHOWN: usize = 12;
@@ -59,16 +61,24 @@ pub struct DomainPolicies {
     ids: HashMap<String, Id>,
 }
 
-/// Why domain policies cannot be answered yet on this branch.
-const NOT_DECODED: &str = "the policy's content is not read from the directory yet (the \
-                           registry codec read path is not wired in): only hosts with a \
-                           local policy or none can be answered";
-
 impl DomainPolicies {
-    pub fn read(_dir: &mut Directory, _url: &DirectoryUrl) -> DomainPolicies {
-        DomainPolicies {
-            snapshot: Err(NOT_DECODED.into()),
-            ids: HashMap::new(),
+    /// Reads the domain's IPsec container once (through the registry codec). A failure is
+    /// kept: every host with a domain policy is then answered with it.
+    pub fn read(dir: &mut Directory, url: &DirectoryUrl) -> DomainPolicies {
+        match read_snapshot(dir, &url.base_dn) {
+            Ok(d) => DomainPolicies {
+                ids: d
+                    .objects
+                    .iter()
+                    .filter(|o| o.object.class == Class::Policy)
+                    .map(|o| (dn_key(&o.raw.dn), o.object.id))
+                    .collect(),
+                snapshot: Ok(d.snapshot),
+            },
+            Err(e) => DomainPolicies {
+                snapshot: Err(format!("cannot read the domain's IPsec policies: {e}")),
+                ids: HashMap::new(),
+            },
         }
     }
 }
@@ -109,7 +119,13 @@ impl PolicySource for Source {
     }
 }
 
-pub fn run(h: &Header, q: &Query, domain: DomainPolicies, json: bool) -> Result<(), CliError> {
+pub fn run(
+    h: &Header,
+    q: &Query,
+    domain: DomainPolicies,
+    assumed: &[Interface],
+    json: bool,
+) -> Result<(), CliError> {
     // Syntax errors are the user's, whatever the host: exit 2 before any work.
     let probe = [std::net::Ipv4Addr::new(192, 0, 2, 1)];
     let space = match q {
@@ -121,7 +137,7 @@ pub fn run(h: &Header, q: &Query, domain: DomainPolicies, json: bool) -> Result<
             Some(HeaderSpace::parse(space).map_err(|e| CliError::Invalid(e.to_string()))?)
         }
     };
-    let tables = FleetTables::build(h.fleet, &mut Source { domain });
+    let tables = FleetTables::build(h.fleet, &mut Source { domain }, assumed);
     let (text, value, failed) = match (q, space) {
         (Query::Explain { packet, peer, all }, _) => {
             let peer = peer.map(|p| match p {
@@ -359,6 +375,7 @@ impl<'a, T> Report<'a, T> {
                     "profile": g.profile.map(|p| p.id()),
                     "no_default_exempt": g.no_default_exempt,
                     "addresses": g.addresses.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+                    "addresses_assumed": g.assumed_addresses,
                     "host_count": g.hosts.len(),
                     "hosts": self.names(g),
                 });
@@ -393,7 +410,7 @@ fn inputs(g: &Group) -> String {
         policy.push_str(&format!(" = {}", o.describe()));
     }
     format!(
-        "{policy}; {}; NoDefaultExempt {}; addresses {}",
+        "{policy}; {}; NoDefaultExempt {}; addresses {}{}",
         g.profile.map_or("os unknown", |p| p.id()),
         g.no_default_exempt
             .map_or("absent".to_string(), |n| n.to_string()),
@@ -405,6 +422,11 @@ fn inputs(g: &Group) -> String {
                 .map(|a| a.to_string())
                 .collect::<Vec<_>>()
                 .join(";")
+        },
+        if g.assumed_addresses {
+            " (assumed)"
+        } else {
+            ""
         }
     )
 }

@@ -99,6 +99,8 @@ pub struct Group {
     pub profile: Option<OsProfile>,
     pub no_default_exempt: Option<u32>,
     pub addresses: Vec<Interface>,
+    /// True when `addresses` are the caller's stand-in (the sheet gives the host none).
+    pub assumed_addresses: bool,
     /// Indices into `Fleet::hosts`, in fleet order.
     pub hosts: Vec<usize>,
     pub table: Result<EffectiveTable, LoadError>,
@@ -122,7 +124,13 @@ pub struct GroupAnswer<T> {
 type Key = (usize, Option<OsProfile>, Option<u32>, Vec<(u32, u8)>);
 
 impl FleetTables {
-    pub fn build(fleet: &Fleet, source: &mut dyn PolicySource) -> FleetTables {
+    /// Groups `fleet`'s hosts; a host the sheet gives no address gets `assumed` (empty:
+    /// none, and `me` cannot be answered for it).
+    pub fn build(
+        fleet: &Fleet,
+        source: &mut dyn PolicySource,
+        assumed: &[Interface],
+    ) -> FleetTables {
         // Origin -> content id; content id -> (snapshot, policy, first origin, others).
         let mut origin_content: HashMap<PolicyOrigin, usize> = HashMap::new();
         let mut by_fingerprint: HashMap<String, usize> = HashMap::new();
@@ -142,7 +150,12 @@ impl FleetTables {
             let profile = h.profile.as_ref().ok().copied();
             let facts = h.facts.as_ref();
             let nde = facts.and_then(|f| f.no_default_exempt);
-            let addresses: Vec<Interface> = facts.map(|f| f.addresses.clone()).unwrap_or_default();
+            let mut addresses: Vec<Interface> =
+                facts.map(|f| f.addresses.clone()).unwrap_or_default();
+            let assumed_addresses = addresses.is_empty() && !assumed.is_empty();
+            if assumed_addresses {
+                addresses = assumed.to_vec();
+            }
             let key: Key = (
                 content,
                 profile,
@@ -182,6 +195,7 @@ impl FleetTables {
                 profile,
                 no_default_exempt: nde,
                 addresses,
+                assumed_addresses,
                 hosts: vec![i],
                 table,
             });

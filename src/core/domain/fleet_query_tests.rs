@@ -211,7 +211,7 @@ fn lines<T>(
 fn explain_answers_each_distinct_table_once() {
     let f = fleet(SHEET);
     let mut src = source();
-    let t = FleetTables::build(&f, &mut src);
+    let t = FleetTables::build(&f, &mut src, &[]);
     let answers = t.explain("udp 203.0.113.9:88 -> me:1434", None);
     let got = lines(&f, &t, &answers, |e| {
         format!("{} {:?}", e.verdict.word(), e.decided_by)
@@ -244,7 +244,7 @@ fn explain_answers_each_distinct_table_once() {
 #[test]
 fn reach_lists_the_groups_that_let_some_of_the_space_in() {
     let f = fleet(SHEET);
-    let t = FleetTables::build(&f, &mut source());
+    let t = FleetTables::build(&f, &mut source(), &[]);
     let space = HeaderSpace::parse("udp any:88 -> me:1434").expect("valid space");
     let answers = t.reach(&space);
     let got = lines(&f, &t, &answers, |items| {
@@ -283,7 +283,7 @@ fn equal_content_from_two_origins_shares_one_table() {
     src.local.insert(PathBuf::from("/srv/local.netsh"), open);
     let sheet = SHEET.replace("SRV-1,,,198.51.100.1/24,", "SRV-1,,,203.0.113.1/24,");
     let f2 = fleet(&sheet);
-    let t = FleetTables::build(&f2, &mut src);
+    let t = FleetTables::build(&f2, &mut src, &[]);
     let g: Vec<&Group> = t
         .groups
         .iter()
@@ -303,7 +303,7 @@ fn equal_content_from_two_origins_shares_one_table() {
     assert_eq!(g[0].same_content.len(), 1);
     assert_eq!(g[0].same_content[0].describe(), "domain policy 'Open'");
     assert_eq!(t.groups.len(), 7, "FREE-1 and SRV-1 now share a table");
-    assert_eq!(FleetTables::build(&f, &mut source()).groups.len(), 8);
+    assert_eq!(FleetTables::build(&f, &mut source(), &[]).groups.len(), 8);
 }
 
 #[test]
@@ -318,4 +318,36 @@ fn policy_ids_come_from_the_dn() {
     );
     assert_eq!(policy_id_of_dn("CN=ipsecNFA{x},CN=IP Security"), None);
     assert_eq!(policy_id_of_dn("CN=ipsecPolicy{nonsense}"), None);
+}
+
+#[test]
+fn hosts_without_addresses_can_be_answered_at_a_stand_in_address() {
+    let f = fleet(SHEET);
+    let stand_in = [Interface {
+        addr: std::net::Ipv4Addr::new(192, 0, 2, 200),
+        prefix: 24,
+    }];
+    let t = FleetTables::build(&f, &mut source(), &stand_in);
+    let answers = t.explain("udp 203.0.113.9:88 -> me:1434", None);
+    let noaddr = answers
+        .iter()
+        .find(|a| {
+            t.groups[a.group]
+                .hosts
+                .iter()
+                .any(|&i| f.hosts[i].computer.name == "NOADDR")
+        })
+        .expect("NOADDR's group");
+    let g = &t.groups[noaddr.group];
+    assert!(g.assumed_addresses);
+    assert_eq!(g.addresses, stand_in.to_vec());
+    let e = noaddr.answer.as_ref().expect("answered");
+    assert_eq!(e.packet, "udp 203.0.113.9:88 -> 192.0.2.200:1434");
+    assert_eq!(
+        e.verdict.word(),
+        "block",
+        "ws2003 defaults to NoDefaultExempt 3"
+    );
+    let sheet_given = t.groups.iter().filter(|g| !g.assumed_addresses).count();
+    assert_eq!(sheet_given, 7, "hosts with addresses keep their own");
 }
