@@ -17,9 +17,15 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::fleet::{Assignment, Fleet, FleetHost};
-use crate::core::engine::{EffectiveTable, Explanation, HeaderSpace, Packet, Peer, ReachItem};
+use crate::core::engine::{
+    EffectiveTable, Explanation, HeaderSpace, Packet, PacketError, Peer, ReachItem, SpaceError,
+};
 use crate::core::engine::{explain, reach};
 use crate::core::model::{HostContext, Id, Interface, OsProfile, Snapshot};
+
+/// Why `me` cannot be answered for a host.
+pub const NO_ADDRESS: &str = "`me` needs the host's address: give it in --hosts (addresses) \
+                              or pass --assume-address CIDR";
 
 /// Where one host's policy comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -223,15 +229,24 @@ impl FleetTables {
     /// The verdict on `packet` (`PROTO SRC -> DST`, `me` = each host's first address) per
     /// group.
     pub fn explain(&self, packet: &str, peer: Option<Peer>) -> Vec<GroupAnswer<Explanation>> {
+        let words = |e: PacketError| match e {
+            PacketError::NoHostAddress => NO_ADDRESS.to_string(),
+            e => e.to_string(),
+        };
         self.each(|t| {
-            let p = Packet::parse(packet, &t.context.host_addresses).map_err(|e| e.to_string())?;
-            explain(t, &p, peer).map_err(|e| e.to_string())
+            let p = Packet::parse(packet, &t.context.host_addresses).map_err(words)?;
+            explain(t, &p, peer).map_err(words)
         })
     }
 
     /// What of `space` each group lets in (empty: nothing gets through).
     pub fn reach(&self, space: &HeaderSpace) -> Vec<GroupAnswer<Vec<ReachItem>>> {
-        self.each(|t| reach(t, space).map_err(|e| e.to_string()))
+        self.each(|t| {
+            reach(t, space).map_err(|e| match e {
+                SpaceError::NoHostAddress => NO_ADDRESS.to_string(),
+                e => e.to_string(),
+            })
+        })
     }
 
     fn each<T>(

@@ -221,8 +221,8 @@ fn explain_answers_each_distinct_table_once() {
         vec![
             "local policy /srv/local.netsh | ws2003 | - | 203.0.113.1/24 | FREE-1 | block Filter",
             "no policy (default exemptions only) | ws2003 | - | 203.0.113.2/24 | FREE-2 | permit NoMatch",
-            "domain policy 'Block 1434' | ws2003 | - |  | NOADDR | error: `me` needs a host \
-             address: configure one (ipsedit config) or pass --me CIDR",
+            "domain policy 'Block 1434' | ws2003 | - |  | NOADDR | error: `me` needs the \
+             host's address: give it in --hosts (addresses) or pass --assume-address CIDR",
             "domain policy 'Block 1434' | ? | - | 192.0.2.99/24 | NT4 | error: the OS is unknown \
              (no profile from operatingSystem): give the os in --hosts",
             "domain policy 'Open' | ws2003 | - | 198.51.100.1/24 | SRV-1 | permit Filter",
@@ -262,8 +262,8 @@ fn reach_lists_the_groups_that_let_some_of_the_space_in() {
         vec![
             "local policy /srv/local.netsh | ws2003 | - | 203.0.113.1/24 | FREE-1 | nothing",
             "no policy (default exemptions only) | ws2003 | - | 203.0.113.2/24 | FREE-2 | permit:-1",
-            "domain policy 'Block 1434' | ws2003 | - |  | NOADDR | error: `me` needs a host \
-             address: configure one (ipsedit config) or pass --me CIDR",
+            "domain policy 'Block 1434' | ws2003 | - |  | NOADDR | error: `me` needs the \
+             host's address: give it in --hosts (addresses) or pass --assume-address CIDR",
             "domain policy 'Block 1434' | ? | - | 192.0.2.99/24 | NT4 | error: the OS is unknown \
              (no profile from operatingSystem): give the os in --hosts",
             "domain policy 'Open' | ws2003 | - | 198.51.100.1/24 | SRV-1 | permit:4",
