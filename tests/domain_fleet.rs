@@ -246,7 +246,7 @@ fn ipsedit_hosts_lists_the_fleet_as_text_and_json() {
          Administrator@EXAMPLE.TEST)"
     );
     assert!(lines[1].starts_with("note: site-linked GPOs, WMI filters and security filtering"));
-    assert!(lines[2].starts_with("note: policy contents are not decoded yet"));
+    assert!(lines[2].starts_with("note: this lists which policy applies; `ipsedit hosts explain"));
     let row = |name: &str| {
         lines
             .iter()
@@ -323,5 +323,175 @@ fn ipsedit_hosts_refuses_bad_settings_with_exit_2() {
         String::from_utf8_lossy(&out.stderr),
         "ipsedit: directory URL 'ldaps://127.0.0.1': no base DN after the host: add the \
          domain's DN, like ldaps://dc1.example.test/DC=example,DC=test\n"
+    );
+}
+
+/// The sheet for the questions: DC1 and DEV1 get an OS, WS-WEST a local policy (overridden
+/// nowhere: West blocks inheritance and its GPO assigns no IPsec policy).
+fn question_sheet(dir: &std::path::Path) -> std::path::PathBuf {
+    std::fs::write(
+        dir.join("west.ipseccmd"),
+        "ipseccmd -w REG -p West -r R -f *=0:1434:UDP -n BLOCK -x\n",
+    )
+    .expect("write local policy");
+    let sheet = dir.join("hosts.csv");
+    std::fs::write(
+        &sheet,
+        "name,os,no_default_exempt,addresses,local_policy\n\
+         DC1,ws2003,,,\n\
+         DEV1,winxp-sp2,,,\n\
+         WS-WEST,,,,west.ipseccmd\n\
+         SRV-LAB,,0,198.51.100.7/24,\n\
+         PLAIN1,winxp-sp2,,,\n",
+    )
+    .expect("write sheet");
+    sheet
+}
+
+/// `hosts explain` as (result, host count, hosts, inputs) per group, from --json.
+fn groups(v: &serde_json::Value) -> Vec<String> {
+    v["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| {
+            let hosts: Vec<&str> = g["hosts"]
+                .as_array()
+                .expect("hosts")
+                .iter()
+                .map(|h| h.as_str().unwrap_or("?"))
+                .collect();
+            let policy = match g["policy"]["kind"].as_str() {
+                Some("domain") => g["policy"]["name"].as_str().unwrap_or("?").to_string(),
+                Some("local") => "local".into(),
+                _ => "none".into(),
+            };
+            let how = match g["answer"]["decided_by"].as_str() {
+                Some(d) => d.to_string(),
+                None => g["error"].as_str().unwrap_or("").to_string(),
+            };
+            format!(
+                "{} {} {} | {policy} {} nde={} {} | {}",
+                g["result"].as_str().unwrap_or("?"),
+                g["host_count"],
+                how,
+                g["profile"].as_str().unwrap_or("?"),
+                g["no_default_exempt"],
+                g["addresses"][0].as_str().unwrap_or("-"),
+                hosts.join(",")
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn hosts_explain_answers_every_computer_grouped_by_table() {
+    let Some(dc) = dc() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sheet = question_sheet(dir.path());
+    let sheet = sheet.to_str().expect("utf-8");
+    let packet = "udp 203.0.113.9:88 -> me:1434";
+    let assume = ["--assume-address", "192.0.2.50/24"];
+    let run = |extra: &[&str]| {
+        let mut args = vec!["--hosts", sheet];
+        args.extend_from_slice(extra);
+        ipsedit_hosts(dc, &args)
+    };
+    let (code, json, stderr) = run(&[assume[0], assume[1], "explain", packet, "--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(
+        groups(&v),
+        vec![
+            "block 1 filter | local win2000-sp4 nde=null 192.0.2.50/24 | WS-WEST",
+            "negotiate 1 filter | Secure Server (Require Security) winxp-sp2 nde=null \
+             192.0.2.50/24 | WS-SALES",
+            "permit 2 no-match | Client (Respond Only) winxp-sp2 nde=null 192.0.2.50/24 | \
+             DEV1,PLAIN1",
+            "permit 1 no-match | Client (Respond Only) ws2003 nde=null 192.0.2.50/24 | DC1",
+            "permit 1 exemption | Client (Respond Only) win2000-sp3 nde=null 192.0.2.50/24 | \
+             QUIET1",
+            "permit 1 exemption | Server (Request Security) ws2003 nde=0 198.51.100.7/24 | \
+             SRV-LAB",
+            "permit 1 exemption | Secure Server (Require Security) winxp-sp1 nde=null \
+             192.0.2.50/24 | WS-EAST",
+        ]
+    );
+    assert_eq!(v["host_count"], 8);
+    assert_eq!(v["distinct_tables"], 7);
+    assert_eq!(
+        v["policies_read"], 4,
+        "Client, Server, Secure Server and west.ipseccmd"
+    );
+    assert_eq!(
+        v["totals"],
+        serde_json::json!({"block": 1, "negotiate": 1, "permit": 6})
+    );
+    assert_eq!(
+        v["groups"][1]["answer"]["packet"], "udp 203.0.113.9:88 -> 192.0.2.50:1434",
+        "`me` is the host's (here assumed) address"
+    );
+
+    // Text, and the fleet question as a one-liner.
+    let (code, text, stderr) = run(&[assume[0], assume[1], "reach", "udp any:88 -> me:1434"]);
+    assert_eq!(code, 0, "{stderr}");
+    let text = text.replace(&dir.path().display().to_string(), "DIR");
+    let assumed = "NoDefaultExempt absent; addresses 192.0.2.50/24 (assumed)";
+    let none = "no exemption and no filter matches: passed unchanged";
+    let kerberos = "the kerberos exemption permits it";
+    let eg = "e.g. udp 203.0.113.9:88 -> 192.0.2.50:1434";
+    assert_eq!(
+        text,
+        format!(
+            "8 computers in example.test at ldaps://127.0.0.1:636 (bound as \
+             Administrator@EXAMPLE.TEST)\n\
+             note: site-linked GPOs, WMI filters and security filtering are not evaluated: \
+             every GPO linked to a computer's domain or OUs is taken to apply to it\n\
+             udp any:88 -> me:1434: 8 hosts, 7 distinct tables, 4 policies read\n\n\
+             lets in: 2 hosts (domain policy 'Client (Respond Only)'; winxp-sp2; {assumed})\n\
+             \x20 row    - permit    {none}  {eg}\n\
+             \x20 hosts: DEV1, PLAIN1\n\n\
+             lets in: 1 host (domain policy 'Client (Respond Only)'; ws2003; {assumed})\n\
+             \x20 row    - permit    {none}  {eg}\n\
+             \x20 hosts: DC1\n\n\
+             lets in: 1 host (domain policy 'Client (Respond Only)'; win2000-sp3; {assumed})\n\
+             \x20 row    1 permit    {kerberos}  {eg}\n\
+             \x20 hosts: QUIET1\n\n\
+             lets in: 1 host (domain policy 'Server (Request Security)'; ws2003; \
+             NoDefaultExempt 0; addresses 198.51.100.7/24)\n\
+             \x20 row    1 permit    {kerberos}  e.g. udp 203.0.113.9:88 -> 198.51.100.7:1434\n\
+             \x20 hosts: SRV-LAB\n\n\
+             lets in: 1 host (domain policy 'Secure Server (Require Security)'; winxp-sp1; \
+             {assumed})\n\
+             \x20 row    1 permit    {kerberos}  {eg}\n\
+             \x20 hosts: WS-EAST\n\n\
+             lets in: 1 host (domain policy 'Secure Server (Require Security)'; winxp-sp2; \
+             {assumed})\n\
+             \x20 row   12 negotiate rule 'Require Security' (filter 1 of 'All IP Traffic', \
+             mirrored) decides it: negotiate (reaches this host secured, or in clear with \
+             inpass/soft)  {eg}\n\
+             \x20 hosts: WS-SALES\n\n\
+             nothing gets in: 1 host (local policy DIR/west.ipseccmd; win2000-sp4; \
+             {assumed})\n\
+             \x20 hosts: WS-WEST\n\n\
+             total: lets in 7, nothing gets in 1\n"
+        )
+    );
+
+    // Without a stand-in address, `me` cannot be answered for hosts the sheet gives none.
+    let (code, text, stderr) = run(&["explain", packet]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        text.contains(
+            "\nerror: 2 hosts (domain policy 'Client (Respond Only)'; winxp-sp2; \
+             NoDefaultExempt absent; addresses none)\n  `me` needs the host's address: give \
+             it in --hosts (addresses) or pass --assume-address CIDR\n  hosts: DEV1, PLAIN1\n"
+        ),
+        "{text}"
+    );
+    assert!(text.ends_with("\ntotal: error 7, permit 1\n"), "{text}");
+    assert_eq!(
+        stderr,
+        "ipsedit: 7 host(s) could not be answered; each group says why\n"
     );
 }

@@ -3,9 +3,9 @@
 //!
 //! The directory comes from `--store ldap[s]://HOST/DC=...` (or `IPSEDIT_STORE`), the bind
 //! identity from `IPSEDIT_LDAP_USER`/`IPSEDIT_LDAP_PASSWORD`, the CA from `IPSEDIT_LDAP_CA`.
-//! Policy contents are not decoded yet (the registry blob codec is wired in later): the
-//! output says so rather than pretend to an effective table. Everything read from the
-//! directory is printed through `terminal_safe`.
+//! `hosts explain PACKET` and `hosts reach SPACE` (`hosts_query.rs`) answer one question for
+//! every host with its effective table. Everything read from the directory is printed
+//! through `terminal_safe`.
 
 use std::path::{Path, PathBuf};
 
@@ -22,21 +22,31 @@ use crate::core::text::terminal_safe;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Machine-readable output.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub json: bool,
     /// Per-host facts AD does not hold: CSV with the header
     /// name,os,no_default_exempt,addresses,local_policy.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", global = true)]
     pub hosts: Option<PathBuf>,
     /// Do not verify the domain controller's certificate (a lab only; said on every run).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub insecure_tls: bool,
+    /// With explain/reach: the address(es) a host is evaluated at when --hosts gives it none
+    /// (what `me` means there); without it such hosts cannot answer a question about `me`.
+    #[arg(long, value_name = "CIDR[,CIDR…]", global = true)]
+    pub assume_address: Option<String>,
+    /// A question for every host: `explain PACKET` or `reach SPACE`.
+    #[command(subcommand)]
+    pub query: Option<query::Query>,
 }
 
-/// What the output says about policy contents until the registry codec is wired in.
-pub const CONTENT_NOT_DECODED: &str = "policy contents are not decoded yet (ipsecData needs \
-                                       the registry blob codec): this lists which policy \
-                                       applies, not its effective table";
+#[path = "hosts_query.rs"]
+pub mod query;
+
+/// What the listing says about policy contents.
+pub const CONTENT_NOT_DECODED: &str = "this lists which policy applies; `ipsedit hosts \
+                                       explain PACKET` and `ipsedit hosts reach SPACE` answer \
+                                       with each host's effective table";
 
 impl From<DomainError> for CliError {
     fn from(e: DomainError) -> Self {
@@ -65,13 +75,58 @@ pub fn run(store: Option<&Path>, args: Args) -> Result<(), CliError> {
     }
     let mut dir = Directory::connect(&url, &creds, &tls)?;
     let read = FleetDirectory::read(&mut dir);
+    let read = match (read, &args.query) {
+        (Ok(r), Some(q)) => {
+            let policies = query::DomainPolicies::read(&mut dir, &url);
+            Ok((r, Some((q, policies))))
+        }
+        (r, _) => r.map(|r| (r, None)),
+    };
     dir.close();
-    let fleet = Fleet::resolve(&read?, sheet.as_ref());
+    let (read, question) = read?;
+    let fleet = Fleet::resolve(&read, sheet.as_ref());
+    if let Some((q, policies)) = question {
+        let header = Header {
+            url: &url,
+            user: &creds.user,
+            fleet: &fleet,
+        };
+        let assumed = match &args.assume_address {
+            Some(text) => super::config::parse_interfaces(text)?,
+            None => Vec::new(),
+        };
+        return query::run(&header, q, policies, &assumed, args.json);
+    }
     if args.json {
         return print_json(&to_json(&url, &creds.user, &fleet));
     }
     print!("{}", render(&url, &creds.user, &fleet));
     Ok(())
+}
+
+/// What every fleet report starts with.
+pub struct Header<'a> {
+    pub url: &'a DirectoryUrl,
+    pub user: &'a str,
+    pub fleet: &'a Fleet,
+}
+
+impl Header<'_> {
+    /// `N computers in DOMAIN at SERVER (bound as USER)` and the scope note.
+    pub fn text(&self) -> String {
+        format!(
+            "{} computers in {} at {} (bound as {})\nnote: {OUT_OF_SCOPE}\n",
+            self.fleet.hosts.len(),
+            safe(
+                &self
+                    .url
+                    .domain_name()
+                    .unwrap_or_else(|| self.url.base_dn.clone())
+            ),
+            safe(&self.url.server()),
+            safe(self.user)
+        )
+    }
 }
 
 fn directory_url(store: Option<&Path>) -> Result<DirectoryUrl, CliError> {

@@ -463,10 +463,7 @@ fn open_store(cli: &Cli) -> Result<Box<dyn Store>, CliError> {
             Err(e) => Err(e),
         };
     };
-    let snapshot = match reg::load_from(from, cli.hive_store.as_deref())? {
-        Some(s) => s,
-        None => netsh::load_from(from)?,
-    };
+    let snapshot = load_file(from, cli.hive_store.as_deref())?;
     let from_env = std::env::var_os("IPSEDIT_STORE").map(PathBuf::from);
     match cli.store.clone().filter(|s| Some(s) != from_env.as_ref()) {
         None => Ok(Box::new(MemoryStore::named(
@@ -501,6 +498,15 @@ fn open_store(cli: &Cli) -> Result<Box<dyn Store>, CliError> {
             }
             Ok(Box::new(store))
         }
+    }
+}
+
+/// The one detector of `--from FILE` (and of `hosts --hosts` local policies): a registry
+/// hive or `.reg` file, else a store directory, netsh/ipseccmd script or batch file.
+pub fn load_file(from: &std::path::Path, hive_store: Option<&str>) -> Result<Snapshot, CliError> {
+    match reg::load_from(from, hive_store)? {
+        Some(s) => Ok(s),
+        None => netsh::load_from(from),
     }
 }
 

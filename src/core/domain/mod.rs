@@ -4,18 +4,20 @@
 //! (`connection`), the raw IPsec objects under `CN=IP Security,CN=System,<domain>`
 //! (`objects`), Group Policy's choice of the one IPsec policy per computer (`gpo`), the
 //! computers and the `--hosts FILE` sheet (`hosts`), and the fleet read that ties them
-//! together (`fleet`); the policy store read through the registry codec (`read`, `attrs`),
+//! together (`fleet`), the fleet's questions answered once per distinct effective table
+//! (`fleet_query`); the policy store read through the registry codec (`read`, `attrs`),
 //! written back object by object (`write`), Group Policy assignment (`assign`) and the
 //! `Store` backend on top (`store::LdapStore`).
 //!
 //! Must not: decode `ipsecData` blobs (the registry codec in `interchange::registry` does
-//! that; `objects::RawIpsecObject` is what it will consume), print to a terminal, or import a
+//! that; `read` feeds it `objects::RawIpsecObject`s), print to a terminal, or import a
 //! terminal crate.
 
 pub mod assign;
 pub mod attrs;
 pub mod connection;
 pub mod fleet;
+pub mod fleet_query;
 pub mod gpo;
 pub mod hosts;
 pub mod objects;
