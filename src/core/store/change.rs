@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::StoreError;
 use crate::core::model::{
     DynamicRule, Filter, FilterAction, FilterList, HostContext, Id, Policy, Snapshot,
+    UnreferencedObject,
 };
 
 /// What an object is.
@@ -92,6 +93,9 @@ struct Settings {
     assigned: Option<Id>,
     #[serde(default)]
     host: HostContext,
+    /// Registry objects no policy uses, kept for a byte-for-byte export.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    unreferenced: Vec<UnreferencedObject>,
 }
 
 /// A list without its filters (they are objects of their own).
@@ -235,6 +239,7 @@ pub fn decompose(s: &Snapshot) -> Result<BTreeMap<Key, Object>, StoreError> {
         assigned,
         dynamic,
         host,
+        unreferenced,
     } = s;
     let mut out = BTreeMap::new();
     let top = |kind, pos: usize| Key {
@@ -265,6 +270,7 @@ pub fn decompose(s: &Snapshot) -> Result<BTreeMap<Key, Object>, StoreError> {
     let settings = Settings {
         assigned: *assigned,
         host: host.clone(),
+        unreferenced: unreferenced.clone(),
     };
     out.insert(top(Kind::Settings, 0), settings_object(&settings)?);
     Ok(out)
@@ -317,6 +323,7 @@ impl Recomposer {
                 let st: Settings = decode_at(at, payload)?;
                 s.assigned = st.assigned;
                 s.host = st.host;
+                s.unreferenced = st.unreferenced;
             }
             Kind::FilterList => {
                 let h: ListHeader = decode_at(at, payload)?;
@@ -401,6 +408,7 @@ fn settings(s: &Snapshot) -> Settings {
     Settings {
         assigned: s.assigned,
         host: s.host.clone(),
+        unreferenced: s.unreferenced.clone(),
     }
 }
 
@@ -465,7 +473,7 @@ fn list_object(l: &FilterList, key: &str) -> Result<Object, StoreError> {
 }
 
 fn same_header(a: &FilterList, b: &FilterList) -> bool {
-    a.id == b.id && a.name == b.name && a.description == b.description
+    a.id == b.id && a.name == b.name && a.description == b.description && a.stored == b.stored
 }
 
 /// The key each list's filters are stored under: its GUID, or `GUID#POS` when an earlier
