@@ -132,7 +132,7 @@ fn cli_opens_the_store_asked_for() {
     };
     let (code, out, err) = run(&["show", "--json"]);
     assert_eq!(code, Some(0), "{err}");
-    let stores = "IPsec stores in this hive: local (7 objects), domain-cache (21 objects)";
+    let stores = "IPsec stores in this hive: local (7 objects), domain-cache (22 objects)";
     assert!(err.contains(&format!("{stores}; opened local")), "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(v["assigned"], "Block All Inbound");
@@ -156,7 +156,7 @@ fn cli_opens_the_store_asked_for() {
     let (code, _, err) = run(&["--hive-store", "persistent", "show"]);
     assert_eq!(code, Some(2));
     assert!(
-        err.contains("the hive has no persistent IPsec store; it has: local (7 objects), domain-cache (21 objects)"),
+        err.contains("the hive has no persistent IPsec store; it has: local (7 objects), domain-cache (22 objects)"),
         "{err}"
     );
 }

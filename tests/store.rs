@@ -133,6 +133,19 @@ fn populated() -> Snapshot {
         filter_actions: vec![action],
         dynamic: vec![dynamic],
         host,
+        // A registry object no policy uses (issue 11): kept and stored as read.
+        unreferenced: vec![ipsedit::core::model::UnreferencedObject {
+            key: "ipsecNFA{6A1F5C6F-72B7-11D2-ACF0-0060B0ECCA17}".into(),
+            stored: ipsedit::core::model::StoredObject {
+                location: "SOFTWARE\\Policies\\Microsoft\\Windows\\IPSec\\Policy\\Local".into(),
+                fingerprint: 0,
+                values: vec![ipsedit::core::model::StoredValue {
+                    name: "ipsecData".into(),
+                    kind: 3,
+                    data: vec![0x6f, 0x5c, 0x1f, 0x6a, 0, 0xff],
+                }],
+            },
+        }],
     }
 }
 

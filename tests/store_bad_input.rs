@@ -49,12 +49,22 @@ fn every_bad_input_exits_2_with_its_message_and_changes_nothing() {
                 std::fs::copy(file, ron_dir.join("store.ron")).expect("copy");
                 ipsedit(&store, &["--from", ron_dir.to_str().expect("utf8"), "show"])
             }
+            "reg" => ipsedit(&store, &["import", "reg", path]),
+            "bat" => ipsedit(&store, &["script", path]),
             other => panic!("{path}: unknown kind {other}"),
         };
         let message = r
             .stderr
             .replace(path, "{FILE}")
             .replace(ron_dir.to_str().expect("utf8"), "{DIR}");
+        // Errors quote a long line around the fault, never the whole line (issue 10).
+        if let Some(l) = message.lines().find(|l| l.chars().count() > 300) {
+            failures.push(format!(
+                "{path}: a message line of {} characters: {}...",
+                l.chars().count(),
+                l.chars().take(120).collect::<String>()
+            ));
+        }
         let expected_path = file.with_extension(format!("{ext}.expected"));
         if bless && r.code == 2 {
             std::fs::write(&expected_path, &message).expect("bless");

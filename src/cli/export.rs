@@ -1,6 +1,9 @@
-//! `ipsedit export netsh|ipseccmd [--policy NAME]`: a script that recreates the store (or
-//! one policy with the filter lists and actions it uses). The script goes to stdout;
-//! what the format cannot say goes to stderr.
+//! `ipsedit export netsh|ipseccmd|reg|ron [--policy NAME] [FILE | -o FILE]`: a script that
+//! recreates the store (or one policy with the filter lists and actions it uses). The
+//! export goes to stdout, or to FILE: written to a temporary file in FILE's directory
+//! (created exclusively, never through a link, 0600) and renamed over FILE, so exporting
+//! to the same path again works and a reader never sees half a file; a symbolic link at
+//! FILE is refused, naming it. What the format cannot say goes to stderr.
 
 use clap::ValueEnum;
 
@@ -31,9 +34,13 @@ pub struct Args {
     /// Write to this file (atomically, owner-only) instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<std::path::PathBuf>,
+    /// The same as `-o FILE`.
+    #[arg(value_name = "FILE", conflicts_with = "output")]
+    pub file: Option<std::path::PathBuf>,
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
+    let target = a.file.clone().or_else(|| a.output.clone());
     let loaded = ctx.load()?;
     let snap = loaded.snapshot;
     if a.format == Format::Reg {
@@ -50,15 +57,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
                     .id,
             ),
         };
-        for w in super::reg::export(&snap, policy, a.output.as_deref())? {
+        for w in super::reg::export(&snap, policy, target.as_deref())? {
             errln!("ipsedit: export: warning: {w}");
         }
+        secrets_note(&snap, target.as_deref());
         return Ok(());
-    }
-    if a.output.is_some() {
-        return Err(CliError::Invalid(
-            "-o FILE is for `export reg`; redirect netsh and ipseccmd scripts with >".into(),
-        ));
     }
     let (script, warnings) = match a.format {
         Format::Ron => {
@@ -93,17 +96,33 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
             (e.script, e.lost)
         }
     };
-    super::output::stdout_script(&script);
-    if holds_secrets(&snap) {
-        errln!(
-            "ipsedit: export: this output holds pre-shared keys in clear text (it must recreate \
-             the store exactly): keep the file private, e.g. `umask 077` before redirecting"
-        );
+    match &target {
+        Some(path) => super::reg::write_private(path, script.as_bytes())?,
+        None => super::output::stdout_script(&script),
     }
+    secrets_note(&snap, target.as_deref());
     for w in warnings {
         errln!("ipsedit: export: {w}");
     }
     Ok(())
+}
+
+/// Says on stderr that the export holds pre-shared keys, when it does.
+fn secrets_note(snap: &crate::core::model::Snapshot, target: Option<&std::path::Path>) {
+    if !holds_secrets(snap) {
+        return;
+    }
+    match target {
+        Some(path) => errln!(
+            "ipsedit: export: {} holds pre-shared keys in clear text (it must recreate the \
+             store exactly); it was written readable by you only (0600): keep it private",
+            path.display()
+        ),
+        None => errln!(
+            "ipsedit: export: this output holds pre-shared keys in clear text (it must recreate \
+             the store exactly): keep the file private, e.g. `umask 077` before redirecting"
+        ),
+    }
 }
 
 /// True when any rule or dynamic rule authenticates with a pre-shared key.

@@ -189,7 +189,7 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
+        opts.mode(0o600).custom_flags(libc::O_NOFOLLOW);
     }
     let result = opts.open(&tmp).and_then(|mut f| {
         f.write_all(bytes)?;

@@ -176,9 +176,14 @@ fn print_text(out: &Outcome) {
         outln!("{}", terminal_safe(l));
     }
     for e in &out.entries {
-        let mut s = format!("{}:{}: {}: {}", e.file, e.line, e.status.word(), e.command);
+        // At most ~100 characters of a long command are quoted (issue 10).
+        let (command, _) = crate::core::text::excerpt(&e.command, e.column.max(1), 100);
+        let mut s = format!("{}:{}: {}: {command}", e.file, e.line, e.status.word());
         if e.status != Status::Applied {
-            s.push_str(&format!(": {}", e.message));
+            s.push_str(&format!(
+                ": {}",
+                crate::core::text::shorten_words(&e.message, 40)
+            ));
             if !e.hint.is_empty() {
                 s.push_str(&format!(" (fix: {})", e.hint));
             }

@@ -3,6 +3,8 @@
 
 use serde_json::{Value, json};
 
+pub mod json;
+
 use super::{CliError, Ctx};
 use crate::core::engine::EffectiveTable;
 use crate::core::interchange::export_ipseccmd::show_filters;
@@ -66,7 +68,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
         None => snap.policies.iter().collect(),
     };
     if a.json {
-        super::output::stdout_json(&format!("{:#}\n", to_json(&snap, &policies)));
+        json::print(&snap, &policies)?;
     } else {
         out!("{}", render(&snap, &policies, a.name.is_none()));
         if let Some(d) = ctx.domain.as_ref().filter(|_| a.name.is_none()) {
@@ -78,6 +80,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The `show --json` document as a tree: the reference `json::write` (what `show --json`
+/// prints, streamed) is tested against. Holds the whole document in memory: not for
+/// large stores.
 pub fn to_json(snap: &Snapshot, policies: &[&Policy]) -> Value {
     json!({
         "assigned": snap.assigned_policy().map(|p| p.name.clone()),

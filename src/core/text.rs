@@ -156,9 +156,45 @@ pub fn excerpt(line: &str, column: usize, width: usize) -> (String, usize) {
     (out, col)
 }
 
+/// `text` with every run of more than `width` non-space characters cut to its first
+/// `width - 13` and last 10 with `...` between: a message that quotes a 1 MiB token
+/// quotes about `width` characters of it. Short words are left alone.
+pub fn shorten_words(text: &str, width: usize) -> std::borrow::Cow<'_, str> {
+    let width = width.max(16);
+    if !text.split(' ').any(|w| w.chars().count() > width) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let words: Vec<String> = text
+        .split(' ')
+        .map(|w| {
+            let n = w.chars().count();
+            if n <= width {
+                return w.to_string();
+            }
+            let head: String = w.chars().take(width - 13).collect();
+            let tail: String = w.chars().skip(n - 10).collect();
+            format!("{head}...{tail}")
+        })
+        .collect();
+    std::borrow::Cow::Owned(words.join(" "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_words_are_shortened_short_ones_kept() {
+        let long = format!("'{}'", "x".repeat(5000));
+        let msg = format!("{long} is not a port, at {long}");
+        let short = shorten_words(&msg, 40);
+        let cut = format!("'{}...{}'", "x".repeat(26), "x".repeat(9));
+        assert_eq!(short, format!("{cut} is not a port, at {cut}"));
+        assert!(matches!(
+            shorten_words("unknown parameter 'bogus'", 40),
+            Cow::Borrowed(_)
+        ));
+    }
 
     #[test]
     fn plain_text_is_borrowed() {

@@ -99,17 +99,13 @@ pub const VERSION_OBJECT: &str = "ipsecNFA{6A1F5C6F-72B7-11D2-ACF0-0060B0ECCA17}
 
 /// Windows' default policies as a file in regedit's form (UTF-16LE with BOM), built from
 /// the LDIF objects with their references rewritten as registry paths; no ActivePolicy.
-/// Without the version object: ipsedit leaves out objects no policy uses (with a note), so
-/// a file holding it does not come back byte for byte.
+/// With the version object, which no policy uses: ipsedit keeps it as read, so the file
+/// comes back byte for byte.
 pub fn defaults_reg() -> Vec<u8> {
     use ipsedit::core::interchange::registry::LOCAL_STORE;
     use ipsedit::core::interchange::registry::regfile::{OutKey, utf16_file, write};
     let set = defaults();
-    let mut objs: Vec<&RawObject> = set
-        .objects
-        .iter()
-        .filter(|o| o.reference().key_name() != VERSION_OBJECT)
-        .collect();
+    let mut objs: Vec<&RawObject> = set.objects.iter().collect();
     objs.sort_by_key(|o| o.reference().key_name().to_ascii_lowercase());
     let values: Vec<_> = objs.iter().map(|o| o.to_values(LOCAL_STORE)).collect();
     let mut keys = vec![OutKey {

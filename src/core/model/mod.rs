@@ -25,7 +25,7 @@ pub use policy::{
 };
 pub use protocol::Protocol;
 pub use snapshot::{DynamicRule, Snapshot, Usage};
-pub use stored::{StoredObject, StoredValue};
+pub use stored::{StoredObject, StoredValue, UnreferencedObject};
 
 /// Object identity. Windows uses GUIDs; so do we, so objects keep them across import/export.
 pub type Id = uuid::Uuid;

@@ -48,6 +48,9 @@ pub struct Snapshot {
     pub dynamic: Vec<DynamicRule>,
     #[serde(default)]
     pub host: HostContext,
+    /// Registry objects no policy uses, kept as read so an export gives them back.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unreferenced: Vec<super::UnreferencedObject>,
 }
 
 /// Who uses a shared object: (policy, rule) pairs.

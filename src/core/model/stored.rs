@@ -16,6 +16,16 @@ pub struct StoredValue {
     pub data: Vec<u8>,
 }
 
+/// A registry object no policy uses (Windows' "Version Information Object", an NFA left
+/// behind by a deleted rule), kept as read so that exporting the store writes it back byte
+/// for byte. Not part of any policy: the engine never sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct UnreferencedObject {
+    /// The key name: class and braced GUID (`ipsecNFA{6A1F5C6F-...}`).
+    pub key: String,
+    pub stored: StoredObject,
+}
+
 /// An object as read from a registry key (or a directory entry).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct StoredObject {

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::StoreError;
 use crate::core::model::{
     DynamicRule, Filter, FilterAction, FilterList, HostContext, Id, Policy, Snapshot,
+    UnreferencedObject,
 };
 
 /// What an object is.
@@ -92,6 +93,9 @@ struct Settings {
     assigned: Option<Id>,
     #[serde(default)]
     host: HostContext,
+    /// Registry objects no policy uses, kept for a byte-for-byte export.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    unreferenced: Vec<UnreferencedObject>,
 }
 
 /// A list without its filters (they are objects of their own).
@@ -235,6 +239,7 @@ pub fn decompose(s: &Snapshot) -> Result<BTreeMap<Key, Object>, StoreError> {
         assigned,
         dynamic,
         host,
+        unreferenced,
     } = s;
     let mut out = BTreeMap::new();
     let top = |kind, pos: usize| Key {
@@ -265,6 +270,7 @@ pub fn decompose(s: &Snapshot) -> Result<BTreeMap<Key, Object>, StoreError> {
     let settings = Settings {
         assigned: *assigned,
         host: host.clone(),
+        unreferenced: unreferenced.clone(),
     };
     out.insert(top(Kind::Settings, 0), settings_object(&settings)?);
     Ok(out)
@@ -272,24 +278,57 @@ pub fn decompose(s: &Snapshot) -> Result<BTreeMap<Key, Object>, StoreError> {
 
 /// The snapshot these objects make up. `Err` names the object that does not decode.
 pub fn recompose(objects: BTreeMap<Key, Object>) -> Result<Snapshot, StoreError> {
-    let mut s = Snapshot::default();
-    let mut lists: Vec<(String, FilterList)> = Vec::new();
-    let mut filters: HashMap<String, Vec<Filter>> = HashMap::new();
-    // BTreeMap order: by kind, then parent, then position.
-    for (k, o) in objects {
-        match k.kind {
-            Kind::Policy => s.policies.push(decode(&k, &o)?),
-            Kind::FilterAction => s.filter_actions.push(decode(&k, &o)?),
-            Kind::Dynamic => s.dynamic.push(decode(&k, &o)?),
+    let mut r = Recomposer::default();
+    for (k, o) in &objects {
+        r.push(k.kind, &k.parent, k.pos, &o.guid, &o.payload)?;
+    }
+    Ok(r.finish())
+}
+
+/// Builds a snapshot from objects handed over one at a time, without keeping them: what a
+/// backend uses to load straight from its rows (no map of 100,000 keyed copies). Within
+/// each kind, objects must come ordered by parent, then position (the primary-key order
+/// of a table keyed by (kind, parent, pos)); kinds may come in any order.
+#[derive(Default)]
+pub struct Recomposer {
+    snapshot: Snapshot,
+    lists: Vec<(String, FilterList)>,
+    filters: HashMap<String, Vec<Filter>>,
+    /// The filters of the list being read (its key, its filters so far).
+    current: Option<(String, Vec<Filter>)>,
+}
+
+impl Recomposer {
+    /// Adds one object; `Err` names the object that does not decode.
+    pub fn push(
+        &mut self,
+        kind: Kind,
+        parent: &str,
+        pos: u64,
+        guid: &str,
+        payload: &str,
+    ) -> Result<(), StoreError> {
+        let at = || Where {
+            kind,
+            parent,
+            pos,
+            guid,
+        };
+        let s = &mut self.snapshot;
+        match kind {
+            Kind::Policy => s.policies.push(decode_at(at, payload)?),
+            Kind::FilterAction => s.filter_actions.push(decode_at(at, payload)?),
+            Kind::Dynamic => s.dynamic.push(decode_at(at, payload)?),
             Kind::Settings => {
-                let st: Settings = decode(&k, &o)?;
+                let st: Settings = decode_at(at, payload)?;
                 s.assigned = st.assigned;
                 s.host = st.host;
+                s.unreferenced = st.unreferenced;
             }
             Kind::FilterList => {
-                let h: ListHeader = decode(&k, &o)?;
-                lists.push((
-                    o.guid.clone(),
+                let h: ListHeader = decode_at(at, payload)?;
+                self.lists.push((
+                    guid.to_string(),
                     FilterList {
                         id: h.id,
                         name: h.name,
@@ -299,38 +338,64 @@ pub fn recompose(objects: BTreeMap<Key, Object>) -> Result<Snapshot, StoreError>
                     },
                 ));
             }
-            Kind::Filter => filters
-                .entry(k.parent.clone())
-                .or_default()
-                .push(decode(&k, &o)?),
+            Kind::Filter => {
+                let f: Filter = decode_at(at, payload)?;
+                match &mut self.current {
+                    Some((key, filters)) if key == parent => filters.push(f),
+                    _ => {
+                        if let Some((key, filters)) = self.current.take() {
+                            self.filters.entry(key).or_default().extend(filters);
+                        }
+                        self.current = Some((parent.to_string(), vec![f]));
+                    }
+                }
+            }
         }
+        Ok(())
     }
-    for (key, mut list) in lists {
-        list.filters = filters.remove(&key).unwrap_or_default();
-        s.filter_lists.push(list);
+
+    /// The snapshot: lists in position order, each with its filters.
+    pub fn finish(mut self) -> Snapshot {
+        if let Some((key, filters)) = self.current.take() {
+            self.filters.entry(key).or_default().extend(filters);
+        }
+        for (key, mut list) in self.lists {
+            list.filters = self.filters.remove(&key).unwrap_or_default();
+            self.snapshot.filter_lists.push(list);
+        }
+        self.snapshot
     }
-    Ok(s)
 }
 
-fn decode<T: for<'de> Deserialize<'de>>(k: &Key, o: &Object) -> Result<T, StoreError> {
-    serde_json::from_str(&o.payload).map_err(|e| StoreError::Decode {
-        object: format!(
-            "{} {} (position {}{})",
-            k.kind.as_str(),
-            o.guid,
-            k.pos,
-            parent_note(k)
-        ),
-        message: e.to_string(),
+/// Which object a decode error is about.
+struct Where<'a> {
+    kind: Kind,
+    parent: &'a str,
+    pos: u64,
+    guid: &'a str,
+}
+
+fn decode_at<'a, T: for<'de> Deserialize<'de>>(
+    at: impl Fn() -> Where<'a>,
+    payload: &str,
+) -> Result<T, StoreError> {
+    serde_json::from_str(payload).map_err(|e| {
+        let w = at();
+        let parent = if w.parent.is_empty() {
+            String::new()
+        } else {
+            format!(" in list {}", w.parent)
+        };
+        StoreError::Decode {
+            object: format!(
+                "{} {} (position {}{parent})",
+                w.kind.as_str(),
+                w.guid,
+                w.pos
+            ),
+            message: e.to_string(),
+        }
     })
-}
-
-fn parent_note(k: &Key) -> String {
-    if k.parent.is_empty() {
-        String::new()
-    } else {
-        format!(" in list {}", k.parent)
-    }
 }
 
 fn encode<T: Serialize>(v: &T) -> Result<String, StoreError> {
@@ -343,6 +408,7 @@ fn settings(s: &Snapshot) -> Settings {
     Settings {
         assigned: s.assigned,
         host: s.host.clone(),
+        unreferenced: s.unreferenced.clone(),
     }
 }
 
@@ -407,7 +473,7 @@ fn list_object(l: &FilterList, key: &str) -> Result<Object, StoreError> {
 }
 
 fn same_header(a: &FilterList, b: &FilterList) -> bool {
-    a.id == b.id && a.name == b.name && a.description == b.description
+    a.id == b.id && a.name == b.name && a.description == b.description && a.stored == b.stored
 }
 
 /// The key each list's filters are stored under: its GUID, or `GUID#POS` when an earlier

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Revision, StoreError};
 use crate::core::model::{
-    DynamicRule, FilterAction, FilterList, HostContext, Id, Policy, Snapshot,
+    DynamicRule, FilterAction, FilterList, HostContext, Id, Policy, Snapshot, UnreferencedObject,
 };
 
 /// The newest envelope format this build reads and the one it writes.
@@ -42,6 +42,8 @@ struct EnvelopeOut<'a> {
     assigned: Option<Id>,
     dynamic: &'a [DynamicRule],
     host: &'a HostContext,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    unreferenced: &'a [UnreferencedObject],
 }
 
 #[derive(Deserialize)]
@@ -64,6 +66,8 @@ struct EnvelopeIn {
     dynamic: Vec<DynamicRule>,
     #[serde(default)]
     host: HostContext,
+    #[serde(default)]
+    unreferenced: Vec<UnreferencedObject>,
 }
 
 #[derive(Deserialize)]
@@ -96,6 +100,7 @@ pub fn encode(header: &Header, snapshot: &Snapshot) -> Result<String, ron::Error
         assigned: snapshot.assigned,
         dynamic: &snapshot.dynamic,
         host: &snapshot.host,
+        unreferenced: &snapshot.unreferenced,
     };
     let config = ron::ser::PrettyConfig::new().new_line("\n");
     let mut text = ron::ser::to_string_pretty(&envelope, config)?;
@@ -123,6 +128,7 @@ pub fn decode(path: &Path, text: &str) -> Result<(Header, Snapshot), StoreError>
                 assigned: env.assigned,
                 dynamic: env.dynamic,
                 host: env.host,
+                unreferenced: env.unreferenced,
             };
             Ok((header, snapshot))
         }

@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
-use super::change::{ChangeSet, Key, Kind, Object, recompose};
+use super::change::{ChangeSet, Key, Kind, Object, Recomposer, recompose};
 use super::file::FileStore;
 use super::{
     Loaded, Revision, RevisionInfo, Store, StoreError, Version, next_revision, one_line, unix_now,
@@ -291,6 +291,30 @@ impl SqliteStore {
         Ok(out)
     }
 
+    /// The current snapshot, decoded straight from the rows in primary-key order (no map
+    /// of keyed copies, no owned strings per row): the load path.
+    fn current_snapshot(&self, conn: &Connection) -> Result<Snapshot, StoreError> {
+        let mut stmt = conn
+            .prepare(
+                "SELECT kind, parent, pos, guid, payload FROM objects \
+                 ORDER BY kind, parent, pos",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
+        let mut r = Recomposer::default();
+        while let Some(row) = rows.next().map_err(|e| self.err(e))? {
+            let str_at = |i: usize| -> Result<&str, StoreError> {
+                row.get_ref(i)
+                    .and_then(|v| v.as_str().map_err(rusqlite::Error::from))
+                    .map_err(|e| self.err(e))
+            };
+            let kind = self.kind(str_at(0)?)?;
+            let pos = self.pos(row.get(2).map_err(|e| self.err(e))?)?;
+            r.push(kind, str_at(1)?, pos, str_at(3)?, str_at(4)?)?;
+        }
+        Ok(r.finish())
+    }
+
     fn kind(&self, s: &str) -> Result<Kind, StoreError> {
         Kind::parse(s).ok_or_else(|| StoreError::Corrupt {
             path: self.db_path(),
@@ -509,7 +533,7 @@ impl Store for SqliteStore {
         }
         self.check_format(&tx)?;
         let revision = self.current_revision(&tx)?;
-        let snapshot = recompose(self.objects(&tx)?)?;
+        let snapshot = self.current_snapshot(&tx)?;
         Ok(Loaded { snapshot, revision })
     }
 

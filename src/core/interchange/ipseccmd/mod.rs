@@ -100,7 +100,13 @@ pub struct Outcome {
 
 /// An invalid command line: names the offending token and how to fix it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{message}{}{}", token_suffix(.token), hint_suffix(.hint))]
+/// Shown with at most ~40 characters of any long word (a 1 MiB spec is not echoed).
+#[error(
+    "{}{}{}",
+    crate::core::text::shorten_words(.message, 40),
+    token_suffix(.token),
+    hint_suffix(.hint)
+)]
 pub struct IpseccmdError {
     pub token: String,
     pub message: String,
@@ -122,7 +128,7 @@ fn token_suffix(token: &str) -> String {
     if token.is_empty() {
         String::new()
     } else {
-        format!(" (at '{token}')")
+        format!(" (at '{}')", crate::core::text::shorten_words(token, 40))
     }
 }
 

@@ -76,19 +76,33 @@ impl NetshError {
     /// `file:line:column: message (at 'token')`, the offending line with a caret under the
     /// token, and the hint.
     pub fn render(&self, source: &str, line_text: &str) -> String {
+        // At most ~100 characters of a long line, ~40 of a long token, are quoted (issue 10).
+        use crate::core::text::{excerpt, shorten_words};
         let mut s = format!(
             "{source}:{}:{}: {} (at '{}')\n",
-            self.line, self.column, self.message, self.token
+            self.line,
+            self.column,
+            shorten_words(&self.message, 40),
+            shorten_words(&self.token, 40)
         );
-        let shown = line_text.trim_end();
+        let line = line_text.trim_end();
+        let (shown, column) = excerpt(line, self.column, 100);
         if !shown.is_empty() {
             let gutter = self.line.to_string();
-            let width = self.token.chars().count().clamp(1, 60);
+            let mut width = self.token.chars().count().clamp(1, 60);
+            if shown.len() < line.len() {
+                // Cut: the caret stays within the excerpt.
+                let room = shown
+                    .chars()
+                    .count()
+                    .saturating_sub(column.saturating_sub(1));
+                width = width.min(room.max(1));
+            }
             s.push_str(&format!("  {gutter} | {shown}\n"));
             s.push_str(&format!(
                 "  {} | {}{}\n",
                 " ".repeat(gutter.len()),
-                " ".repeat(self.column.saturating_sub(1)),
+                " ".repeat(column.saturating_sub(1)),
                 "^".repeat(width)
             ));
         }

@@ -309,7 +309,7 @@ pub fn export_objects(snap: &Snapshot, only: Option<Id>, location: &str, now: u3
     let mut warnings = BTreeSet::new();
     let fresh = fresh_objects(snap, only, &mut warnings);
     let mut edited_warnings = false;
-    let objects = fresh
+    let mut objects = fresh
         .into_iter()
         .map(|f| {
             let mut o = f.object;
@@ -329,13 +329,17 @@ pub fn export_objects(snap: &Snapshot, only: Option<Id>, location: &str, now: u3
             }
             o
         })
-        .collect();
+        .collect::<Vec<_>>();
     // Warnings about encodings matter only for what was encoded afresh.
-    let warnings = if edited_warnings {
+    let mut warnings: Vec<String> = if edited_warnings {
         warnings.into_iter().collect()
     } else {
         Vec::new()
     };
+    if only.is_none() {
+        let kept = unreferenced_objects(snap, location, &objects, &mut warnings);
+        objects.extend(kept);
+    }
     let active = snap
         .assigned
         .filter(|a| only.is_none_or(|id| id == *a))
@@ -346,6 +350,34 @@ pub fn export_objects(snap: &Snapshot, only: Option<Id>, location: &str, now: u3
         active,
         warnings,
     }
+}
+
+/// The objects no policy uses that `snap` kept from `location`, as read (none from another
+/// location: their references would name it); `present` wins over a kept object with the
+/// same key. One whose values no longer make an object is named in a warning.
+pub fn unreferenced_objects(
+    snap: &Snapshot,
+    location: &str,
+    present: &[RawObject],
+    warnings: &mut Vec<String>,
+) -> Vec<RawObject> {
+    let taken: std::collections::HashSet<String> = present
+        .iter()
+        .map(|o| o.reference().key_name().to_ascii_lowercase())
+        .collect();
+    let mut out = Vec::new();
+    for u in &snap.unreferenced {
+        if !u.stored.location.eq_ignore_ascii_case(location)
+            || taken.contains(&u.key.to_ascii_lowercase())
+        {
+            continue;
+        }
+        match RawObject::from_values(&u.key, &u.stored.values) {
+            Ok(o) => out.push(o),
+            Err(e) => warnings.push(format!("{}: kept object left out: {e}", u.key)),
+        }
+    }
+    out
 }
 
 fn nonempty(s: &str) -> Option<String> {

@@ -141,7 +141,10 @@ pub fn parse(text: &str) -> Result<RegFile, RegError> {
         }
         // A value, possibly continued over lines ending in '\'.
         let mut joined = line.trim_end().to_string();
-        while joined.ends_with('\\') && is_hex_value(&joined) && i < lines.len() {
+        // Asked once: asking per continued line re-read the whole value each time, which
+        // made a filter list's 1 MB blob quadratic (an 8 MB file took minutes).
+        let hex = is_hex_value(&joined);
+        while hex && joined.ends_with('\\') && i < lines.len() {
             joined.pop();
             joined.push_str(lines[i].trim());
             i += 1;
@@ -178,8 +181,11 @@ pub fn parse(text: &str) -> Result<RegFile, RegError> {
 }
 
 fn is_hex_value(line: &str) -> bool {
-    line.split_once('=')
-        .is_some_and(|(_, d)| d.trim_start().to_ascii_lowercase().starts_with("hex"))
+    line.split_once('=').is_some_and(|(_, d)| {
+        d.trim_start()
+            .get(..3)
+            .is_some_and(|h| h.eq_ignore_ascii_case("hex"))
+    })
 }
 
 /// `"name"` (with `\\` and `\"` escapes) or `@`; returns the name and the rest.

@@ -149,6 +149,7 @@ fn read_error(r: &ObjRef, message: String) -> ReadError {
 /// reads the result. Objects the file does not touch keep their stored values (or none).
 pub fn apply(base: &Snapshot, c: &RegChanges) -> Result<Read, ReadError> {
     let mut w = Default::default();
+    let mut w2 = Vec::new();
     let mut objects: Vec<RawObject> = if c.delete_all {
         Vec::new()
     } else {
@@ -166,7 +167,12 @@ pub fn apply(base: &Snapshot, c: &RegChanges) -> Result<Read, ReadError> {
             })
             .collect()
     };
+    if !c.delete_all {
+        let kept = super::from_model::unreferenced_objects(base, &c.location, &objects, &mut w2);
+        objects.extend(kept);
+    }
     let mut notes = c.notes.clone();
+    notes.append(&mut w2);
     for d in &c.deleted {
         objects.retain(|o| o.reference() != *d);
         if d.class == Class::Nfa {

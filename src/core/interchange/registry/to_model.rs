@@ -2,9 +2,10 @@
 //! list) and default response rule (the NFA without one); every filter list and standard
 //! filter action. Each model object keeps the values it was read from (`stored`), with the
 //! fingerprint of what ipsedit would write for it, so it is written back byte for byte
-//! while unedited. Objects nothing uses (Windows' "Version Information Object") are left
-//! out with a note; a referenced object that is missing or does not decode is an error
-//! naming it.
+//! while unedited. Objects nothing uses (Windows' "Version Information Object") are kept
+//! as read in `Snapshot::unreferenced` (an export writes them back), with a note; one read
+//! without registry values (from a directory) is left out. A referenced object that is
+//! missing or does not decode is an error naming it.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -26,7 +27,7 @@ use super::wire::BlobError;
 use crate::core::model::{
     AuthMethod, Behavior, Cipher, ConnectionType, DefaultResponse, DhGroup, Esp, FilterAction,
     FilterList, HashAlg, KeyExchange, MainModeMethod, Policy, Rule, SecurityMethod, Snapshot,
-    StoredObject,
+    StoredObject, UnreferencedObject,
 };
 
 /// A store's objects and its assignment, as read from one location.
@@ -252,12 +253,28 @@ pub fn read_objects(set: &ObjectSet) -> Result<Read, ReadError> {
             || (o.class == Class::NegotiationPolicy
                 && o.negotiation_type == Some(TYPE_DEFAULT_RESPONSE));
         if orphan && !used.contains_key(&r) {
+            let kept = !o.values.is_empty();
+            if kept {
+                snap.unreferenced.push(UnreferencedObject {
+                    key: r.key_name(),
+                    stored: StoredObject {
+                        location: set.location.clone(),
+                        fingerprint: 0,
+                        values: o.values.clone(),
+                    },
+                });
+            }
             notes.push(format!(
-                "{r}{} is used by no policy; left out",
+                "{r}{} is used by no policy; {}",
                 o.name
                     .as_ref()
                     .map(|n| format!(" ({n:?})"))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                if kept {
+                    "kept as read (an export writes it back unchanged)"
+                } else {
+                    "left out"
+                }
             ));
         }
     }
