@@ -19,7 +19,7 @@ use std::time::Instant;
 use criterion::{Criterion, criterion_group, criterion_main};
 use ipsedit::core::domain::DirEntry;
 use ipsedit::core::domain::fleet::{Fleet, FleetDirectory};
-use ipsedit::core::domain::fleet_query::{FleetTables, LoadError, PolicySource};
+use ipsedit::core::domain::fleet_query::{FleetTables, LoadError, PolicySource, QuestionNets};
 use ipsedit::core::domain::gpo;
 use ipsedit::core::domain::hosts::HostSheet;
 use ipsedit::core::engine::HeaderSpace;
@@ -27,6 +27,14 @@ use ipsedit::core::model::{Id, Interface, Snapshot};
 
 const D: &str = "DC=example,DC=test";
 const COMPUTERS: usize = 10_000;
+const PACKET: &str = "udp 203.0.113.9:88 -> me:1434";
+const SPACE: &str = "udp any:88 -> me:1434";
+
+/// The nets of both questions asked below.
+fn question() -> QuestionNets {
+    let space = HeaderSpace::parse(SPACE).expect("space");
+    QuestionNets::of_packet(PACKET).and(&QuestionNets::of_space(&space))
+}
 const OUS: usize = 20;
 
 fn gpo_dn(i: usize) -> String {
@@ -116,9 +124,9 @@ fn distinct_addresses() -> HostSheet {
 /// Everything after the directory read: resolution, tables, one explain and one reach.
 fn answer(dir: &FleetDirectory, sheet: Option<&HostSheet>, assumed: &[Interface]) -> usize {
     let fleet = Fleet::resolve(dir, sheet);
-    let tables = FleetTables::build(&fleet, &mut source(), assumed);
-    let e = tables.explain("udp 203.0.113.9:88 -> me:1434", None);
-    let space = HeaderSpace::parse("udp any:88 -> me:1434").expect("space");
+    let tables = FleetTables::build(&fleet, &mut source(), assumed, &question());
+    let e = tables.explain(PACKET, None);
+    let space = HeaderSpace::parse(SPACE).expect("space");
     let r = tables.reach(&space);
     assert!(e.iter().all(|a| a.answer.is_ok()));
     assert!(r.iter().all(|a| a.answer.is_ok()));
@@ -141,13 +149,13 @@ fn fleet(c: &mut Criterion) {
         let fleet = Fleet::resolve(&dir, sheet);
         let resolve = t.elapsed().as_secs_f64();
         let t = Instant::now();
-        let tables = FleetTables::build(&fleet, &mut src, assumed);
+        let tables = FleetTables::build(&fleet, &mut src, assumed, &question());
         let build = t.elapsed().as_secs_f64();
         let t = Instant::now();
-        black_box(tables.explain("udp 203.0.113.9:88 -> me:1434", None));
+        black_box(tables.explain(PACKET, None));
         let explain = t.elapsed().as_secs_f64();
         let t = Instant::now();
-        let space = HeaderSpace::parse("udp any:88 -> me:1434").expect("space");
+        let space = HeaderSpace::parse(SPACE).expect("space");
         black_box(tables.reach(&space));
         let reach = t.elapsed().as_secs_f64();
         eprintln!(

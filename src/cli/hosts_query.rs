@@ -16,7 +16,8 @@ use crate::cli::context::print_json;
 use crate::cli::explain::PeerArg;
 use crate::core::domain::fleet::OUT_OF_SCOPE;
 use crate::core::domain::fleet_query::{
-    FleetTables, Group, GroupAnswer, LoadError, PolicyOrigin, PolicySource, policy_id_of_dn,
+    FleetTables, Group, GroupAnswer, LoadError, PolicyOrigin, PolicySource, QuestionNets,
+    policy_id_of_dn,
 };
 use crate::core::domain::read::read_snapshot;
 use crate::core::domain::url::dn_key;
@@ -137,7 +138,12 @@ pub fn run(
             Some(HeaderSpace::parse(space).map_err(|e| CliError::Invalid(e.to_string()))?)
         }
     };
-    let tables = FleetTables::build(h.fleet, &mut Source { domain }, assumed);
+    let question = match (q, &space) {
+        (_, Some(hs)) => QuestionNets::of_space(hs),
+        (Query::Explain { packet, .. }, None) => QuestionNets::of_packet(packet),
+        (Query::Reach { .. }, None) => QuestionNets::default(),
+    };
+    let tables = FleetTables::build(h.fleet, &mut Source { domain }, assumed, &question);
     let (text, value, failed) = match (q, space) {
         (Query::Explain { packet, peer, all }, _) => {
             let peer = peer.map(|p| match p {
