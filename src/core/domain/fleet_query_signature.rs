@@ -209,3 +209,7 @@ impl Classifier {
         sig
     }
 }
+
+#[cfg(test)]
+#[path = "fleet_query_signature_tests.rs"]
+mod tests;
