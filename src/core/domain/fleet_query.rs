@@ -188,7 +188,10 @@ impl FleetTables {
                         Ok((snap, policy)) => Classifier::new(snap, *policy, question),
                         Err(_) => Classifier::new(&Snapshot::default(), None, question),
                     });
-            let key: Key = (content, profile, nde, classifier.signature(&addresses));
+            let mut signature = classifier.signature(&addresses);
+            // A stand-in address is labelled as such: never mixed with a sheet's.
+            signature.push(u32::from(assumed_addresses));
+            let key: Key = (content, profile, nde, signature);
             if let Some(&g) = index.get(&key) {
                 let g = &mut groups[g];
                 g.hosts.push(i);
