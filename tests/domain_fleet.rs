@@ -495,3 +495,46 @@ fn hosts_explain_answers_every_computer_grouped_by_table() {
         "ipsedit: 7 host(s) could not be answered; each group says why\n"
     );
 }
+
+#[test]
+fn hosts_whose_addresses_the_policy_cannot_tell_apart_share_a_table() {
+    let Some(dc) = dc() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sheet = dir.path().join("hosts.csv");
+    std::fs::write(
+        &sheet,
+        "name,os,no_default_exempt,addresses,local_policy\n\
+         DEV1,winxp-sp2,,192.0.2.21/24,\n\
+         PLAIN1,winxp-sp2,,192.0.2.22/24,\n",
+    )
+    .expect("write sheet");
+    let sheet = sheet.to_str().expect("utf-8");
+    let packet = "udp 203.0.113.9:88 -> me:1434";
+    let (code, json, stderr) = ipsedit_hosts(dc, &["--hosts", sheet, "explain", packet, "--json"]);
+    assert_eq!(code, 1, "the other hosts have no address: {stderr}");
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let both: Vec<&serde_json::Value> = v["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .filter(|g| g["evaluated_at"] == "DEV1")
+        .collect();
+    assert_eq!(both.len(), 1);
+    assert_eq!(both[0]["hosts"], serde_json::json!(["DEV1", "PLAIN1"]));
+    assert_eq!(both[0]["addresses"], serde_json::json!(["192.0.2.21/24"]));
+    assert_eq!(both[0]["addresses_vary"], true);
+    assert_eq!(
+        both[0]["answer"]["packet"],
+        "udp 203.0.113.9:88 -> 192.0.2.21:1434"
+    );
+    let (_, text, _) = ipsedit_hosts(dc, &["--hosts", sheet, "explain", packet]);
+    assert!(
+        text.contains(
+            "\npermit: 2 hosts (domain policy 'Client (Respond Only)'; winxp-sp2; \
+             NoDefaultExempt absent; addresses 192.0.2.21/24 (DEV1's; the others' addresses \
+             differ only where this policy and question cannot tell))\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("\n  hosts: DEV1, PLAIN1\n"), "{text}");
+}

@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use domain_support::{BASE, PASSWORD, Provisioned, USER};
 use ipsedit::core::domain::fleet::{Assignment, Fleet, FleetDirectory};
-use ipsedit::core::domain::fleet_query::{FleetTables, LoadError, PolicySource};
+use ipsedit::core::domain::fleet_query::{FleetTables, LoadError, PolicySource, QuestionNets};
 use ipsedit::core::domain::{Credentials, Directory, DirectoryUrl, TlsPolicy};
 use ipsedit::core::engine::HeaderSpace;
 use ipsedit::core::model::{Id, Interface, Snapshot};
@@ -91,9 +91,11 @@ fn ten_thousand_computers_resolve_quickly_after_the_read() {
         addr: std::net::Ipv4Addr::new(192, 0, 2, 50),
         prefix: 24,
     }];
-    let tables = FleetTables::build(&fleet, &mut NoDomainPolicy, &assumed);
-    let explained = tables.explain("udp 203.0.113.9:88 -> me:1434", None);
+    let packet = "udp 203.0.113.9:88 -> me:1434";
     let space = HeaderSpace::parse("udp any:88 -> me:1434").expect("space");
+    let question = QuestionNets::of_packet(packet).and(&QuestionNets::of_space(&space));
+    let tables = FleetTables::build(&fleet, &mut NoDomainPolicy, &assumed, &question);
+    let explained = tables.explain(packet, None);
     let reached = tables.reach(&space);
     let answer_secs = t.elapsed().as_secs_f64() + resolve_secs;
     eprintln!(

@@ -2,7 +2,9 @@
 //! every computer of the domain, grouped by identical effective tables
 //! (`core::domain::fleet_query`). Per group: the verdict (or what gets in), the table's
 //! inputs, the host count and names (at most `SHOWN` on a terminal unless `--all`; all in
-//! `--json` and in a pipe). Exit 1 when some hosts could not be answered (unknown OS, no
+//! `--json` and in a pipe). A group's hosts may have distinct addresses that the policy and
+//! the question cannot tell apart: its table is evaluated at its first host's, and the
+//! printed packet and examples are that host's. Exit 1 when some hosts could not be answered (unknown OS, no
 //! address for `me`, a policy that cannot be read), 2 when a local policy file is bad.
 
 use std::collections::{BTreeMap, HashMap};
@@ -16,7 +18,8 @@ use crate::cli::context::print_json;
 use crate::cli::explain::PeerArg;
 use crate::core::domain::fleet::OUT_OF_SCOPE;
 use crate::core::domain::fleet_query::{
-    FleetTables, Group, GroupAnswer, LoadError, PolicyOrigin, PolicySource, policy_id_of_dn,
+    FleetTables, Group, GroupAnswer, LoadError, PolicyOrigin, PolicySource, QuestionNets,
+    policy_id_of_dn,
 };
 use crate::core::domain::read::read_snapshot;
 use crate::core::domain::url::dn_key;
@@ -137,7 +140,12 @@ pub fn run(
             Some(HeaderSpace::parse(space).map_err(|e| CliError::Invalid(e.to_string()))?)
         }
     };
-    let tables = FleetTables::build(h.fleet, &mut Source { domain }, assumed);
+    let question = match (q, &space) {
+        (_, Some(hs)) => QuestionNets::of_space(hs),
+        (Query::Explain { packet, .. }, None) => QuestionNets::of_packet(packet),
+        (Query::Reach { .. }, None) => QuestionNets::default(),
+    };
+    let tables = FleetTables::build(h.fleet, &mut Source { domain }, assumed, &question);
     let (text, value, failed) = match (q, space) {
         (Query::Explain { packet, peer, all }, _) => {
             let peer = peer.map(|p| match p {
@@ -326,7 +334,7 @@ impl<'a, T> Report<'a, T> {
                 "\n{word}: {} host{} ({})\n",
                 g.hosts.len(),
                 if g.hosts.len() == 1 { "" } else { "s" },
-                safe(&inputs(g))
+                safe(&inputs(g, self.names(g)[0]))
             ));
             match &a.answer {
                 Ok(x) => {
@@ -376,6 +384,8 @@ impl<'a, T> Report<'a, T> {
                     "no_default_exempt": g.no_default_exempt,
                     "addresses": g.addresses.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
                     "addresses_assumed": g.assumed_addresses,
+                    "addresses_vary": g.addresses_vary,
+                    "evaluated_at": self.names(g)[0],
                     "host_count": g.hosts.len(),
                     "hosts": self.names(g),
                 });
@@ -403,8 +413,9 @@ impl<'a, T> Report<'a, T> {
     }
 }
 
-/// The table's inputs in words: policy, OS profile, NoDefaultExempt, addresses.
-fn inputs(g: &Group) -> String {
+/// The table's inputs in words: policy, OS profile, NoDefaultExempt, addresses (the first
+/// host's, `first`, when the group's hosts have others alike for this question).
+fn inputs(g: &Group, first: &str) -> String {
     let mut policy = g.origin.describe();
     for o in &g.same_content {
         policy.push_str(&format!(" = {}", o.describe()));
@@ -424,9 +435,14 @@ fn inputs(g: &Group) -> String {
                 .join(";")
         },
         if g.assumed_addresses {
-            " (assumed)"
+            " (assumed)".to_string()
+        } else if g.addresses_vary {
+            format!(
+                " ({first}'s; the others' addresses differ only where this policy and \
+                 question cannot tell)"
+            )
         } else {
-            ""
+            String::new()
         }
     )
 }

@@ -1,7 +1,15 @@
 //! Fleet questions: `hosts explain PACKET` and `hosts reach SPACE` answered for every host
 //! of a `Fleet`, one effective table per distinct (policy content, OS profile,
-//! NoDefaultExempt, addresses), so 10,000 hosts cost little more than their distinct
-//! tables.
+//! NoDefaultExempt, address signature), so 10,000 hosts cost little more than their
+//! distinct tables.
+//!
+//! The address signature (`fleet_query_signature.rs`, which argues why it is exact) sorts
+//! a host's addresses by what the policy and the question can tell apart: which of the
+//! subnets and addresses they name hold each address, and how the host's own addresses and
+//! broadcasts relate. Hosts with distinct addresses inside one policy subnet share a table;
+//! a host inside and one outside it do not. The tables are built for one question
+//! (`build` takes it); each group's table is evaluated at its first host's addresses
+//! (`Group::addresses`), and the answers' printed addresses are that host's.
 //!
 //! Each host's policy: the domain policy a GPO assigns (it overrides any local one), else
 //! its local policy file from `--hosts` (the file's assigned policy), else none (the
@@ -22,6 +30,8 @@ use crate::core::engine::{
 };
 use crate::core::engine::{explain, reach};
 use crate::core::model::{HostContext, Id, Interface, OsProfile, Snapshot};
+use signature::Classifier;
+pub use signature::QuestionNets;
 
 /// Why `me` cannot be answered for a host.
 pub const NO_ADDRESS: &str = "`me` needs the host's address: give it in --hosts (addresses) \
@@ -104,7 +114,11 @@ pub struct Group {
     /// `None` when the host's OS is unknown (no table can be built).
     pub profile: Option<OsProfile>,
     pub no_default_exempt: Option<u32>,
+    /// The addresses the table was built at: the group's first host's (or the stand-in).
     pub addresses: Vec<Interface>,
+    /// True when some host of the group has other addresses than `addresses` (ones the
+    /// policy and the question cannot tell apart from them).
+    pub addresses_vary: bool,
     /// True when `addresses` are the caller's stand-in (the sheet gives the host none).
     pub assumed_addresses: bool,
     /// Indices into `Fleet::hosts`, in fleet order.
@@ -118,6 +132,8 @@ pub struct FleetTables {
     pub groups: Vec<Group>,
     /// How many distinct policy origins were loaded.
     pub sources: usize,
+    /// The question the groups were made for.
+    question: QuestionNets,
 }
 
 /// One group's answer.
@@ -127,15 +143,17 @@ pub struct GroupAnswer<T> {
     pub answer: Result<T, String>,
 }
 
-type Key = (usize, Option<OsProfile>, Option<u32>, Vec<(u32, u8)>);
+type Key = (usize, Option<OsProfile>, Option<u32>, Vec<u32>);
 
 impl FleetTables {
-    /// Groups `fleet`'s hosts; a host the sheet gives no address gets `assumed` (empty:
-    /// none, and `me` cannot be answered for it).
+    /// Groups `fleet`'s hosts for `question` (`QuestionNets::of_packet`/`of_space`: the
+    /// later `explain`/`reach` must ask the same); a host the sheet gives no address gets
+    /// `assumed` (empty: none, and `me` cannot be answered for it).
     pub fn build(
         fleet: &Fleet,
         source: &mut dyn PolicySource,
         assumed: &[Interface],
+        question: &QuestionNets,
     ) -> FleetTables {
         // Origin -> content id; content id -> (snapshot, policy, first origin, others).
         let mut origin_content: HashMap<PolicyOrigin, usize> = HashMap::new();
@@ -143,6 +161,7 @@ impl FleetTables {
         let mut contents: Vec<Content> = Vec::new();
         let mut index: HashMap<Key, usize> = HashMap::new();
         let mut groups: Vec<Group> = Vec::new();
+        let mut classifiers: HashMap<usize, Classifier> = HashMap::new();
         for (i, h) in fleet.hosts.iter().enumerate() {
             let origin = PolicyOrigin::of(h);
             let content = match origin_content.get(&origin) {
@@ -162,17 +181,21 @@ impl FleetTables {
             if assumed_addresses {
                 addresses = assumed.to_vec();
             }
-            let key: Key = (
-                content,
-                profile,
-                nde,
-                addresses
-                    .iter()
-                    .map(|a| (u32::from(a.addr), a.prefix))
-                    .collect(),
-            );
+            let classifier =
+                classifiers
+                    .entry(content)
+                    .or_insert_with(|| match &contents[content].loaded {
+                        Ok((snap, policy)) => Classifier::new(snap, *policy, question),
+                        Err(_) => Classifier::new(&Snapshot::default(), None, question),
+                    });
+            let mut signature = classifier.signature(&addresses);
+            // A stand-in address is labelled as such: never mixed with a sheet's.
+            signature.push(u32::from(assumed_addresses));
+            let key: Key = (content, profile, nde, signature);
             if let Some(&g) = index.get(&key) {
-                groups[g].hosts.push(i);
+                let g = &mut groups[g];
+                g.hosts.push(i);
+                g.addresses_vary |= g.addresses != addresses;
                 continue;
             }
             let c = &contents[content];
@@ -201,6 +224,7 @@ impl FleetTables {
                 profile,
                 no_default_exempt: nde,
                 addresses,
+                addresses_vary: false,
                 assumed_addresses,
                 hosts: vec![i],
                 table,
@@ -223,6 +247,7 @@ impl FleetTables {
         FleetTables {
             groups,
             sources: origin_content.len(),
+            question: question.clone(),
         }
     }
 
@@ -233,7 +258,8 @@ impl FleetTables {
             PacketError::NoHostAddress => NO_ADDRESS.to_string(),
             e => e.to_string(),
         };
-        self.each(|t| {
+        let asked = QuestionNets::of_packet(packet);
+        self.each(&asked, |t| {
             let p = Packet::parse(packet, &t.context.host_addresses).map_err(words)?;
             explain(t, &p, peer).map_err(words)
         })
@@ -241,7 +267,7 @@ impl FleetTables {
 
     /// What of `space` each group lets in (empty: nothing gets through).
     pub fn reach(&self, space: &HeaderSpace) -> Vec<GroupAnswer<Vec<ReachItem>>> {
-        self.each(|t| {
+        self.each(&QuestionNets::of_space(space), |t| {
             reach(t, space).map_err(|e| match e {
                 SpaceError::NoHostAddress => NO_ADDRESS.to_string(),
                 e => e.to_string(),
@@ -251,14 +277,20 @@ impl FleetTables {
 
     fn each<T>(
         &self,
+        asked: &QuestionNets,
         mut f: impl FnMut(&EffectiveTable) -> Result<T, String>,
     ) -> Vec<GroupAnswer<T>> {
+        // Groups made for another question may merge hosts this one tells apart.
+        let other = asked.0.iter().any(|n| !self.question.0.contains(n));
         self.groups
             .iter()
             .enumerate()
             .map(|(i, g)| GroupAnswer {
                 group: i,
                 answer: match &g.table {
+                    Ok(_) if other => Err("the fleet was grouped for another question: \
+                                           build the tables with this one"
+                        .into()),
                     Ok(t) => f(t),
                     Err(e) => Err(e.message.clone()),
                 },
@@ -316,6 +348,9 @@ fn fingerprint(s: &Snapshot, policy: Option<Id>) -> Option<String> {
     }
     serde_json::to_string(&(p, lists, actions, &s.dynamic)).ok()
 }
+
+#[path = "fleet_query_signature.rs"]
+mod signature;
 
 #[cfg(test)]
 #[path = "fleet_query_tests.rs"]

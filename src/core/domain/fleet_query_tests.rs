@@ -171,6 +171,12 @@ fn source() -> Source {
     s
 }
 
+/// The nets of the questions these tests ask (the tables answer both).
+fn q() -> QuestionNets {
+    let space = HeaderSpace::parse("udp any:88 -> me:1434").expect("valid space");
+    QuestionNets::of_packet("udp 203.0.113.9:88 -> me:1434").and(&QuestionNets::of_space(&space))
+}
+
 /// One line per group: origin, profile, NoDefaultExempt, addresses, hosts, answer.
 fn lines<T>(
     f: &Fleet,
@@ -211,7 +217,7 @@ fn lines<T>(
 fn explain_answers_each_distinct_table_once() {
     let f = fleet(SHEET);
     let mut src = source();
-    let t = FleetTables::build(&f, &mut src, &[]);
+    let t = FleetTables::build(&f, &mut src, &[], &q());
     let answers = t.explain("udp 203.0.113.9:88 -> me:1434", None);
     let got = lines(&f, &t, &answers, |e| {
         format!("{} {:?}", e.verdict.word(), e.decided_by)
@@ -244,7 +250,7 @@ fn explain_answers_each_distinct_table_once() {
 #[test]
 fn reach_lists_the_groups_that_let_some_of_the_space_in() {
     let f = fleet(SHEET);
-    let t = FleetTables::build(&f, &mut source(), &[]);
+    let t = FleetTables::build(&f, &mut source(), &[], &q());
     let space = HeaderSpace::parse("udp any:88 -> me:1434").expect("valid space");
     let answers = t.reach(&space);
     let got = lines(&f, &t, &answers, |items| {
@@ -283,7 +289,7 @@ fn equal_content_from_two_origins_shares_one_table() {
     src.local.insert(PathBuf::from("/srv/local.netsh"), open);
     let sheet = SHEET.replace("SRV-1,,,198.51.100.1/24,", "SRV-1,,,203.0.113.1/24,");
     let f2 = fleet(&sheet);
-    let t = FleetTables::build(&f2, &mut src, &[]);
+    let t = FleetTables::build(&f2, &mut src, &[], &q());
     let g: Vec<&Group> = t
         .groups
         .iter()
@@ -303,7 +309,12 @@ fn equal_content_from_two_origins_shares_one_table() {
     assert_eq!(g[0].same_content.len(), 1);
     assert_eq!(g[0].same_content[0].describe(), "domain policy 'Open'");
     assert_eq!(t.groups.len(), 7, "FREE-1 and SRV-1 now share a table");
-    assert_eq!(FleetTables::build(&f, &mut source(), &[]).groups.len(), 8);
+    assert_eq!(
+        FleetTables::build(&f, &mut source(), &[], &q())
+            .groups
+            .len(),
+        8
+    );
 }
 
 #[test]
@@ -327,7 +338,7 @@ fn hosts_without_addresses_can_be_answered_at_a_stand_in_address() {
         addr: std::net::Ipv4Addr::new(192, 0, 2, 200),
         prefix: 24,
     }];
-    let t = FleetTables::build(&f, &mut source(), &stand_in);
+    let t = FleetTables::build(&f, &mut source(), &stand_in, &q());
     let answers = t.explain("udp 203.0.113.9:88 -> me:1434", None);
     let noaddr = answers
         .iter()
