@@ -86,7 +86,7 @@ pub fn spec(f: &Filter) -> Option<String> {
     Some(s)
 }
 
-fn action_args(a: &FilterAction, lost: &mut Vec<String>) -> String {
+pub(super) fn action_args(a: &FilterAction, lost: &mut Vec<String>) -> String {
     match a.behavior {
         Behavior::Block => " -n BLOCK".into(),
         Behavior::Permit => " -n PASS".into(),
@@ -119,7 +119,7 @@ fn action_args(a: &FilterAction, lost: &mut Vec<String>) -> String {
     }
 }
 
-fn auth_args(auth: &[AuthMethod]) -> String {
+pub(super) fn auth_args(auth: &[AuthMethod]) -> String {
     if auth.is_empty() || auth == [AuthMethod::Kerberos] {
         return String::new();
     }
@@ -293,6 +293,9 @@ pub fn export(snap: &Snapshot, policy: Option<&str>) -> Result<IpseccmdExport, S
         if snap.assigned == Some(p.id) {
             lines.push(format!("{head} -x"));
         }
+    }
+    if policy.is_none() {
+        lines.extend(super::dynamic::lines(snap, &mut lost));
     }
     if policy.is_none() && snap.host.no_default_exempt.is_some() {
         lost.push(
