@@ -327,3 +327,98 @@ fn the_generator_reaches_policies_and_both_kinds_of_rule() {
         "{rules} rules, {split} with two actions, {negotiate} negotiating, {qm} qm policies"
     );
 }
+
+const IPSECCMD_DYNAMIC: &[&str] = &[
+    "ipseccmd -f [*=0:1434:UDP]",
+    "ipseccmd -f (0+192.0.2.7:53:UDP)",
+    "ipseccmd -f 0+198.51.100.0/255.255.255.0 -n ESP[3DES,SHA]PFS INPASS -soft -a PRESHARE:\"k\" -lan",
+    "ipseccmd -f 0=203.0.113.9 -t 203.0.113.9 -n AH[MD5] -dialup",
+    "ipseccmd -f *=0:80:TCP -n BLOCK",
+];
+
+#[test]
+fn the_ipseccmd_export_rebuilds_ipseccmd_dynamic_rules() {
+    let mut snap = Snapshot::default();
+    for l in IPSECCMD_DYNAMIC {
+        run_ipseccmd(&mut snap, l);
+    }
+    let e = export_ipseccmd::export(&snap, None).expect("exports");
+    let lines: Vec<&str> = e.script.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(
+        lines,
+        [
+            "ipseccmd -f [*=0:1434:UDP]",
+            "ipseccmd -f (0+192.0.2.7:53:UDP)",
+            "ipseccmd -f 0+198.51.100.0/255.255.255.0 -n ESP[3DES,SHA]PFS INPASS -soft \
+             -a PRESHARE:\"k\" -lan",
+            "ipseccmd -f 0=203.0.113.9 -n AH[MD5] -t 203.0.113.9 -dialup",
+            "ipseccmd -f *=0:80:TCP -n BLOCK",
+        ]
+    );
+    assert_eq!(e.lost, Vec::<String>::new());
+    let mut fresh = Snapshot::default();
+    for l in &lines {
+        run_ipseccmd(&mut fresh, l);
+    }
+    assert_eq!(normalised(&fresh), normalised(&snap), "{}", e.script);
+    let again = export_ipseccmd::export(&fresh, None).expect("exports");
+    assert_eq!(again.script, e.script);
+}
+
+#[test]
+fn the_ipseccmd_export_refuses_two_actions_and_names_netsh_rules() {
+    let mut snap = build(DEMO);
+    run_ipseccmd(&mut snap, "ipseccmd -f [*=0:1434:UDP]");
+    run_ipseccmd(&mut snap, "ipseccmd -f (*=0:53:UDP)");
+    // netsh changes the outbound action of the first ipseccmd rule without naming a
+    // main-mode policy: the rule keeps no policy and now has two actions.
+    let r = apply_script(
+        &mut snap,
+        "ipsec dynamic set rule srcaddr=any dstaddr=me protocol=udp dstport=1434 \
+         mirrored=no actionoutbound=permit",
+        Mode::Transaction,
+    );
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    let e = export_ipseccmd::export(&snap, None).expect("exports");
+    assert_eq!(
+        e.lost,
+        [
+            "dynamic rule 192.0.2.0/24 -> me  ANY  src *  dst *  mirrored names main-mode \
+             policy 'MM one' (netsh ipsec dynamic); `ipsedit export netsh` writes it",
+            "dynamic rule any -> me  TCP  src *  dst 3389  one-way names main-mode policy \
+             'MM one' (netsh ipsec dynamic); `ipsedit export netsh` writes it",
+            "dynamic rule me -> 203.0.113.0/24  ANY  src *  dst *  one-way names main-mode \
+             policy 'MM one' (netsh ipsec dynamic); `ipsedit export netsh` writes it",
+            "dynamic rule any -> me  UDP  src *  dst 1434  one-way has inbound action block \
+             and outbound action permit; ipseccmd gives a filter one action, so it is not \
+             written: give it a main-mode policy (netsh ipsec dynamic set rule ... \
+             mmpolicy=NAME) and `ipsedit export netsh` writes it",
+        ]
+    );
+    let lines: Vec<&str> = e.script.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(lines, ["ipseccmd -f (*=0:53:UDP)"]);
+    assert!(
+        e.script
+            .lines()
+            .any(|l| l.starts_with("# not expressible in ipseccmd: dynamic rule any -> me  UDP")),
+        "{}",
+        e.script
+    );
+    // Given a main-mode policy, the netsh export writes it with both actions.
+    let r = apply_script(
+        &mut snap,
+        "ipsec dynamic set rule srcaddr=any dstaddr=me protocol=udp dstport=1434 \
+         mirrored=no mmpolicy=\"MM one\"",
+        Mode::Transaction,
+    );
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    let n = export_script(&snap, None).expect("exportable");
+    assert!(
+        n.script.contains(
+            "ipsec dynamic add rule srcaddr=any dstaddr=me mmpolicy=\"MM one\" protocol=UDP \
+             dstport=1434 mirrored=no actioninbound=block actionoutbound=permit kerberos=no\n"
+        ),
+        "{}",
+        n.script
+    );
+}
