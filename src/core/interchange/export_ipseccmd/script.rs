@@ -3,7 +3,8 @@
 //! rule its own filter list and filter action (named after the rule), so sharing, the
 //! lists' and actions' own names and all descriptions are lost; it cannot make an inactive
 //! rule, a rule without filters, or a filter on a DNS/WINS/DHCP/GATEWAY server type.
-//! Every such loss is a `#` comment in the script and an entry of `lost`.
+//! Every such loss is a `#` comment in the script and an entry of `lost`. The whole-store
+//! script ends with the dynamic rules ipseccmd made (`dynamic`).
 
 use std::collections::HashMap;
 

@@ -3,6 +3,11 @@
 //! `ipsedit netsh -f FILE`. Applying the script to an empty store and exporting again
 //! gives the same script (ids aside, since netsh gives new objects new GUIDs).
 //!
+//! The whole-store script also carries the dynamic part after the `set config` lines
+//! (`dynamic::export`: policies, then the rules netsh made; rules ipseccmd made are
+//! `export ipseccmd`'s and only named). A filter pairing a server type with anything but
+//! `me`, which netsh refuses, is written as a comment with a warning (`importable`).
+//!
 //! netsh refers to objects by name, so names must be unique (ignoring case) and must not
 //! contain quotes; the export refuses a store that breaks this, naming the objects. Host
 //! settings netsh has no command for go into `# ipsedit` directives (see `directive`).
