@@ -5,6 +5,8 @@
 //! a comment, never written twice); a server type paired with anything but `me` is carried
 //! as a comment with a warning, so the script still imports.
 
+mod common;
+
 use ipsedit::core::interchange::export_ipseccmd;
 use ipsedit::core::interchange::ipseccmd;
 use ipsedit::core::interchange::netsh::{Mode, apply_script, export_script};
@@ -420,5 +422,47 @@ fn the_ipseccmd_export_refuses_two_actions_and_names_netsh_rules() {
         ),
         "{}",
         n.script
+    );
+}
+
+#[test]
+fn the_cli_exports_each_dynamic_rule_once_and_says_where_the_others_are() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = tmp.path().join("store");
+    let script = tmp.path().join("demo.netsh");
+    std::fs::write(&script, DEMO).expect("writes");
+    let path = script.display().to_string();
+    common::ipsedit(&store, &["netsh", "-f", &path]).ok();
+    common::ipsedit(&store, &["ipseccmd", "-f", "[*=0:1434:UDP]"]).ok();
+    let n = common::ipsedit(&store, &["export", "netsh"]);
+    n.ok();
+    assert_eq!(
+        n.stdout
+            .lines()
+            .filter(|l| l.starts_with("ipsec dynamic add rule"))
+            .count(),
+        3
+    );
+    assert!(
+        n.stderr.contains(
+            "ipsedit: export: dynamic rule any -> me  UDP  src *  dst 1434  one-way came \
+             from ipseccmd and names no main-mode policy, so netsh cannot add it: `ipsedit \
+             export ipseccmd` writes it\n"
+        ),
+        "{}",
+        n.stderr
+    );
+    let i = common::ipsedit(&store, &["export", "ipseccmd"]);
+    i.ok();
+    let lines: Vec<&str> = i.stdout.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(lines, ["ipseccmd -f [*=0:1434:UDP]"]);
+    assert_eq!(
+        i.stderr
+            .lines()
+            .filter(|l| l.contains("`ipsedit export netsh` writes it"))
+            .count(),
+        3,
+        "{}",
+        i.stderr
     );
 }
