@@ -336,6 +336,7 @@ const IPSECCMD_DYNAMIC: &[&str] = &[
     "ipseccmd -f 0+198.51.100.0/255.255.255.0 -n ESP[3DES,SHA]PFS INPASS -soft -a PRESHARE:\"k\" -lan",
     "ipseccmd -f 0=203.0.113.9 -t 203.0.113.9 -n AH[MD5] -dialup",
     "ipseccmd -f *=0:80:TCP -n BLOCK",
+    "ipseccmd -f 0+192.0.2.9 -a KERBEROS",
 ];
 
 #[test]
@@ -355,6 +356,8 @@ fn the_ipseccmd_export_rebuilds_ipseccmd_dynamic_rules() {
              -a PRESHARE:\"k\" -lan",
             "ipseccmd -f 0=203.0.113.9 -n AH[MD5] -t 203.0.113.9 -dialup",
             "ipseccmd -f *=0:80:TCP -n BLOCK",
+            "ipseccmd -f 0+192.0.2.9 -n ESP[3DES,SHA] ESP[3DES,MD5] ESP[DES,SHA] ESP[DES,MD5] \
+             -a KERBEROS",
         ]
     );
     assert_eq!(e.lost, Vec::<String>::new());

@@ -11,7 +11,7 @@
 //! filter one action and netsh needs a main-mode policy; it is refused with the fix.
 
 use super::script::{action_args, auth_args, spec};
-use crate::core::model::{Behavior, ConnectionType, DynamicRule, Snapshot};
+use crate::core::model::{AuthMethod, Behavior, ConnectionType, DynamicRule, Snapshot};
 
 /// The lines; what is not written goes to `lost`.
 pub(super) fn lines(snap: &Snapshot, lost: &mut Vec<String>) -> Vec<String> {
@@ -59,7 +59,13 @@ fn line(d: &DynamicRule, lost: &mut Vec<String>) -> Option<String> {
         (Behavior::Permit, "Permit") => format!("ipseccmd -f ({s})"),
         _ => format!("ipseccmd -f {s}{}", action_args(a, lost)),
     };
-    l.push_str(&auth_args(&d.authentication));
+    // Without -a a dynamic rule has no method (ipseccmd's import), so Kerberos alone is
+    // written out.
+    if d.authentication == [AuthMethod::Kerberos] {
+        l.push_str(" -a KERBEROS");
+    } else {
+        l.push_str(&auth_args(&d.authentication));
+    }
     if let Some(t) = d.tunnel {
         l.push_str(&format!(" -t {t}"));
     }
