@@ -469,3 +469,86 @@ fn the_cli_exports_each_dynamic_rule_once_and_says_where_the_others_are() {
         i.stderr
     );
 }
+
+/// One random ipseccmd dynamic-mode line; the import keeps the ones it accepts.
+fn ipseccmd_line() -> impl Strategy<Value = String> {
+    let addr = prop::sample::select(vec!["*", "0", "192.0.2.7", "198.51.100.0/255.255.255.0"]);
+    (
+        addr.clone(),
+        prop::sample::select(vec!["", ":88"]),
+        prop::sample::select(vec!["=", "+"]),
+        addr,
+        prop::sample::select(vec!["", ":80:TCP", "::UDP", ":53:UDP", "::ICMP", "::47"]),
+        prop::sample::select(vec!["plain", "block", "pass"]),
+        prop::sample::select(vec![
+            "",
+            " -n BLOCK",
+            " -n PASS",
+            " -n ESP[DES,MD5]",
+            " -n AH[SHA]PFS INPASS",
+            " -n ESP[3DES,SHA]3600S/50000K -soft",
+        ]),
+        prop::sample::select(vec!["", " -a KERBEROS", " -a PRESHARE:\"x\" KERBEROS"]),
+        prop::sample::select(vec!["", " -lan", " -dialup", " -t 203.0.113.1"]),
+    )
+        .prop_map(|(s, sp, sep, d, tail, wrap, n, a, extra)| {
+            let spec = format!("{s}{sp}{sep}{d}{tail}");
+            let spec = match wrap {
+                "block" => format!("[{spec}]"),
+                "pass" => format!("({spec})"),
+                _ => spec,
+            };
+            format!("ipseccmd -f {spec}{n}{a}{extra}")
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_ipseccmd_dynamic_rules_round_trip(lines in prop::collection::vec(ipseccmd_line(), 0..10)) {
+        let mut snap = Snapshot::default();
+        for l in &lines {
+            let words = ipseccmd::split_command_line(l);
+            let _ = ipseccmd::apply(&mut snap, ipseccmd::strip_program_name(&words));
+        }
+        let e = export_ipseccmd::export(&snap, None).expect("exports");
+        let mut fresh = Snapshot::default();
+        for l in e.script.lines().filter(|l| !l.starts_with('#')) {
+            run_ipseccmd(&mut fresh, l);
+        }
+        prop_assert_eq!(normalised(&fresh), normalised(&snap), "{}", e.script);
+        let again = export_ipseccmd::export(&fresh, None).expect("exports");
+        prop_assert_eq!(again.script, e.script);
+    }
+}
+
+#[test]
+fn the_ipseccmd_generator_makes_rules_of_every_action() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let mut snap = Snapshot::default();
+    for _ in 0..200 {
+        let l = ipseccmd_line()
+            .new_tree(&mut runner)
+            .expect("generates")
+            .current();
+        let words = ipseccmd::split_command_line(&l);
+        let _ = ipseccmd::apply(&mut snap, ipseccmd::strip_program_name(&words));
+    }
+    let count = |b: Behavior| {
+        snap.dynamic
+            .iter()
+            .filter(|d| d.action.behavior == b)
+            .count()
+    };
+    let (block, permit, negotiate) = (
+        count(Behavior::Block),
+        count(Behavior::Permit),
+        count(Behavior::Negotiate),
+    );
+    assert!(
+        block > 10 && permit > 10 && negotiate > 10,
+        "{block} block, {permit} permit, {negotiate} negotiate"
+    );
+}
