@@ -221,6 +221,8 @@ fn command() -> impl Strategy<Value = String> {
         "192.0.2.7",
         "198.51.100.0 srcmask=24",
         "203.0.113.0 dstmask=255.255.255.128",
+        "dns",
+        "db.example",
     ]);
     let filter = (
         addr.clone(),
@@ -282,7 +284,7 @@ fn script() -> impl Strategy<Value = String> {
         prop::collection::vec(command(), 0..14),
     )
         .prop_map(|(mm, qm, cmds)| {
-            let mut lines: Vec<String> = Vec::new();
+            let mut lines = vec!["# ipsedit name host=db.example addresses=192.0.2.10".to_string()];
             for (i, m) in mm.iter().enumerate() {
                 lines.push(format!("ipsec dynamic add mmpolicy name=MM{i}{m}"));
             }
@@ -309,7 +311,7 @@ proptest! {
 fn the_generator_reaches_policies_and_both_kinds_of_rule() {
     use proptest::strategy::ValueTree;
     let mut runner = proptest::test_runner::TestRunner::deterministic();
-    let (mut rules, mut split, mut negotiate, mut qm) = (0, 0, 0, 0);
+    let (mut rules, mut split, mut negotiate, mut qm, mut named) = (0, 0, 0, 0, 0);
     for _ in 0..96 {
         let text = script().new_tree(&mut runner).expect("generates").current();
         let mut snap = Snapshot::default();
@@ -322,10 +324,21 @@ fn the_generator_reaches_policies_and_both_kinds_of_rule() {
             .filter(|d| d.action.behavior == Behavior::Negotiate)
             .count();
         qm += snap.host.spd.qm_policies.len();
+        named += snap
+            .dynamic
+            .iter()
+            .filter(|d| {
+                [&d.filter.source, &d.filter.destination]
+                    .iter()
+                    .any(|a| matches!(a, Address::Server(_) | Address::Dns { .. }))
+            })
+            .count();
     }
-    eprintln!("{rules} rules, {split} with two actions, {negotiate} negotiating, {qm} qm");
+    eprintln!(
+        "{rules} rules, {split} with two actions, {negotiate} negotiating, {qm} qm, {named} named"
+    );
     assert!(
-        rules > 96 && split > 10 && negotiate > 10 && qm > 48,
+        named > 10 && rules > 96 && split > 10 && negotiate > 10 && qm > 48,
         "{rules} rules, {split} with two actions, {negotiate} negotiating, {qm} qm policies"
     );
 }
