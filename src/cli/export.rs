@@ -12,7 +12,8 @@ use crate::core::interchange::{export_ipseccmd, netsh};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// A `netsh -f` script (Windows Server 2003); recreates the store exactly.
+    /// A `netsh -f` script (Windows Server 2003); recreates the store exactly (dynamic
+    /// rules ipseccmd made: `export ipseccmd`).
     Netsh,
     /// ipseccmd command lines (XP SP2 Support Tools), where ipseccmd can express it.
     Ipseccmd,

@@ -3,7 +3,8 @@
 //! rule its own filter list and filter action (named after the rule), so sharing, the
 //! lists' and actions' own names and all descriptions are lost; it cannot make an inactive
 //! rule, a rule without filters, or a filter on a DNS/WINS/DHCP/GATEWAY server type.
-//! Every such loss is a `#` comment in the script and an entry of `lost`.
+//! Every such loss is a `#` comment in the script and an entry of `lost`. The whole-store
+//! script ends with the dynamic rules ipseccmd made (`dynamic`).
 
 use std::collections::HashMap;
 
@@ -86,7 +87,7 @@ pub fn spec(f: &Filter) -> Option<String> {
     Some(s)
 }
 
-fn action_args(a: &FilterAction, lost: &mut Vec<String>) -> String {
+pub(super) fn action_args(a: &FilterAction, lost: &mut Vec<String>) -> String {
     match a.behavior {
         Behavior::Block => " -n BLOCK".into(),
         Behavior::Permit => " -n PASS".into(),
@@ -119,7 +120,7 @@ fn action_args(a: &FilterAction, lost: &mut Vec<String>) -> String {
     }
 }
 
-fn auth_args(auth: &[AuthMethod]) -> String {
+pub(super) fn auth_args(auth: &[AuthMethod]) -> String {
     if auth.is_empty() || auth == [AuthMethod::Kerberos] {
         return String::new();
     }
@@ -293,6 +294,9 @@ pub fn export(snap: &Snapshot, policy: Option<&str>) -> Result<IpseccmdExport, S
         if snap.assigned == Some(p.id) {
             lines.push(format!("{head} -x"));
         }
+    }
+    if policy.is_none() {
+        lines.extend(super::dynamic::lines(snap, &mut lost));
     }
     if policy.is_none() && snap.host.no_default_exempt.is_some() {
         lost.push(

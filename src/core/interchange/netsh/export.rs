@@ -3,6 +3,11 @@
 //! `ipsedit netsh -f FILE`. Applying the script to an empty store and exporting again
 //! gives the same script (ids aside, since netsh gives new objects new GUIDs).
 //!
+//! The whole-store script also carries the dynamic part after the `set config` lines
+//! (`dynamic::export`: policies, then the rules netsh made; rules ipseccmd made are
+//! `export ipseccmd`'s and only named). A filter pairing a server type with anything but
+//! `me`, which netsh refuses, is written as a comment with a warning (`importable`).
+//!
 //! netsh refers to objects by name, so names must be unique (ignoring case) and must not
 //! contain quotes; the export refuses a store that breaks this, naming the objects. Host
 //! settings netsh has no command for go into `# ipsedit` directives (see `directive`).
@@ -37,7 +42,7 @@ pub fn quote(s: &str) -> String {
     format!("\"{s}\"")
 }
 
-fn quotable(s: &str) -> bool {
+pub(super) fn quotable(s: &str) -> bool {
     !s.chars()
         .any(|c| matches!(c, '"' | '\u{201C}' | '\u{201D}' | '\u{201E}') || c == '\n' || c == '\r')
 }
@@ -166,6 +171,9 @@ pub fn export_script(snap: &Snapshot, policy: Option<&str>) -> Result<Export, Ex
     if let Some(b) = &snap.host.boot_exemptions {
         check.text("the boot exemptions", b);
     }
+    if policy.is_none() {
+        check.problems.extend(super::dynamic::export_problems(snap));
+    }
     if !check.problems.is_empty() {
         return Err(ExportError::Inexpressible(format!(
             "cannot write a netsh script that recreates this store:\n  {}",
@@ -183,6 +191,7 @@ pub fn export_script(snap: &Snapshot, policy: Option<&str>) -> Result<Export, Ex
     out.extend(directive::write(&snap.host));
     if policy.is_none() {
         out.extend(super::dynamic::export_lines(&snap.host));
+        out.extend(super::dynamic::export_dynamic(snap, &mut warnings));
     }
     out.push("pushd ipsec static".into());
     for a in &actions {
@@ -217,7 +226,12 @@ pub fn export_script(snap: &Snapshot, policy: Option<&str>) -> Result<Export, Ex
                 line.push_str(&format!(" dstport={}", f.dst_port));
             }
             line.push_str(&format!(" mirrored={}", yes_no_word(f.mirrored)));
-            out.push(line);
+            out.push(importable(
+                line,
+                f,
+                &format!("a filter of filter list '{}' ({})", l.name, f.summary()),
+                &mut warnings,
+            ));
         }
     }
     for p in &policies {
@@ -233,6 +247,30 @@ pub fn export_script(snap: &Snapshot, policy: Option<&str>) -> Result<Export, Ex
     let mut script = out.join("\n");
     script.push('\n');
     Ok(Export { script, warnings })
+}
+
+/// A filter line, or the line commented out with a warning when netsh (and ipsedit's
+/// import) would refuse it: a server type (DNS, WINS, DHCP, GATEWAY) paired with anything
+/// but `me`, which a registry import can hold. Commented out, the rest of the script still
+/// imports; the warning names the filter and the fix.
+pub(super) fn importable(
+    line: String,
+    f: &crate::core::model::Filter,
+    what: &str,
+    warnings: &mut Vec<String>,
+) -> String {
+    let paired = |this: &Address, other: &Address| {
+        matches!(this, Address::Server(_)) && !matches!(other, Address::Me)
+    };
+    if !(paired(&f.source, &f.destination) || paired(&f.destination, &f.source)) {
+        return line;
+    }
+    warnings.push(format!(
+        "{what} pairs a server type with an address other than me, which netsh refuses: \
+         the script carries it as a comment; change the other address to me (or the server \
+         type to the server's IP address) and export again"
+    ));
+    format!("# not importable (netsh pairs a server type only with me): {line}")
 }
 
 fn auth_problems(check: &mut Checker, auth: &[AuthMethod], what: &str) {
@@ -284,7 +322,7 @@ fn action_line(a: &FilterAction) -> String {
     line
 }
 
-fn address(
+pub(super) fn address(
     a: &Address,
     dir: &str,
     list: &str,
@@ -323,7 +361,7 @@ fn address(
 
 /// `kerberos=`, `psk=`, `rootca=` in preference order; nothing for the default
 /// (Kerberos alone).
-fn auth_params(auth: &[AuthMethod]) -> String {
+pub(super) fn auth_params(auth: &[AuthMethod]) -> String {
     if auth == [AuthMethod::Kerberos] {
         return String::new();
     }

@@ -8,11 +8,13 @@
 //! to show in a model and say so. Never touches static policies or the assignment.
 
 mod config;
+mod export;
 mod policies;
 mod rules;
 mod show;
 
 pub use config::export_lines;
+pub use export::{lines as export_dynamic, problems as export_problems};
 
 use super::lexer::Arg;
 use super::{Cmd, Done, NetshError};
