@@ -552,3 +552,55 @@ fn the_filter_form_refuses_what_the_importers_refuse() {
     let e = address("host\u{2013}a.example", host).expect_err("en dash");
     assert!(e.contains("character 5") && e.contains("U+2013"), "{e}");
 }
+
+/// Item 2, names: a form refuses a taken or empty name with the import's own words (the
+/// import adds only the position); the form used to say "exists already" in its own.
+#[test]
+fn the_object_forms_refuse_names_as_the_importer_does() {
+    use ipsedit::core::interchange::netsh::{self, Mode as NetshMode};
+    use ipsedit::tui::forms::{Field, Syntax, objects};
+    let s = sample("kb813878");
+    let taken = s.filter_lists[0].name.to_ascii_uppercase();
+    let cases = [
+        (
+            objects::filter_list(&s, None),
+            format!("add filterlist name=\"{taken}\""),
+            taken.clone(),
+        ),
+        (
+            objects::filter_list(&s, None),
+            "add filterlist name=\"\"".to_string(),
+            String::new(),
+        ),
+        (
+            objects::filter_action(&s, None),
+            format!("add filteraction name=\"{}\"", s.filter_actions[0].name),
+            s.filter_actions[0].name.clone(),
+        ),
+        (
+            objects::policy(&s, None),
+            format!("add policy name=\"{}\"", s.policies[0].name),
+            s.policies[0].name.clone(),
+        ),
+    ];
+    for (mut form, script, name) in cases {
+        let at = form
+            .fields
+            .iter()
+            .position(|f| f.key == "name")
+            .expect("a name field");
+        form.fields[at] = Field::text("name", "Name", &name, Syntax::Required);
+        let mut edited = s.clone();
+        let (field, words) = objects::commit(&form, &mut edited).expect_err("refused");
+        assert_eq!(field, "name");
+        let mut imported = s.clone();
+        let report = netsh::apply_script(
+            &mut imported,
+            &format!("netsh ipsec static {script}"),
+            NetshMode::Transaction,
+        );
+        let e = report.errors.first().expect("the import refuses it too");
+        assert_eq!(words, format!("{}; {}", e.message, e.hint), "{script}");
+        assert_eq!(edited, s, "nothing changed: {script}");
+    }
+}

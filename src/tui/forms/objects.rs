@@ -8,6 +8,7 @@ use crate::core::model::{
 
 use super::parse;
 use super::{Field, Form, FormKind, Syntax};
+use crate::core::interchange::netsh::field::{self, Named};
 use crate::tui::edit::{Target, usage_line};
 
 const BEHAVIORS: [Behavior; 3] = [Behavior::Permit, Behavior::Block, Behavior::Negotiate];
@@ -310,12 +311,7 @@ pub fn commit(form: &Form, s: &mut Snapshot) -> Result<Target, (&'static str, St
     match form.kind {
         FormKind::Policy { id } => {
             let name = text("name").trim().to_string();
-            if s.policies
-                .iter()
-                .any(|p| p.name.eq_ignore_ascii_case(&name) && Some(p.id) != id)
-            {
-                return Err(("name", format!("a policy named {name:?} exists already")));
-            }
+            field::object_name(s, Named::Policy, &name, id).map_err(|e| ("name", e.to_string()))?;
             let poll = parse::number(&text("poll"), "minutes").map_err(|e| ("poll", e))?;
             let p = match id.and_then(|id| s.policy_mut(id)) {
                 Some(p) => p,
@@ -345,13 +341,18 @@ pub fn commit(form: &Form, s: &mut Snapshot) -> Result<Target, (&'static str, St
                 .policy_mut(policy)
                 .ok_or(("name", "the policy is gone".to_string()))?;
             let name = text("name").trim().to_string();
-            if p.rules
+            if let Some(existing) = p
+                .rules
                 .iter()
-                .any(|r| r.name.eq_ignore_ascii_case(&name) && Some(r.id) != id)
+                .find(|r| r.name.eq_ignore_ascii_case(&name) && Some(r.id) != id)
             {
+                // The import's words (`add rule`), minus the position.
                 return Err((
                     "name",
-                    format!("this policy has a rule named {name:?} already"),
+                    format!(
+                        "policy '{}' already has a rule named '{}'",
+                        p.name, existing.name
+                    ),
                 ));
             }
             let r = match id.and_then(|id| p.rules.iter().position(|r| r.id == id)) {
@@ -377,15 +378,8 @@ pub fn commit(form: &Form, s: &mut Snapshot) -> Result<Target, (&'static str, St
         }
         FormKind::FilterList { id } => {
             let name = text("name").trim().to_string();
-            if s.filter_lists
-                .iter()
-                .any(|l| l.name.eq_ignore_ascii_case(&name) && Some(l.id) != id)
-            {
-                return Err((
-                    "name",
-                    format!("a filter list named {name:?} exists already"),
-                ));
-            }
+            field::object_name(s, Named::FilterList, &name, id)
+                .map_err(|e| ("name", e.to_string()))?;
             let l = match id.and_then(|id| s.filter_list_mut(id)) {
                 Some(l) => l,
                 None => {
@@ -428,15 +422,8 @@ pub fn commit(form: &Form, s: &mut Snapshot) -> Result<Target, (&'static str, St
         }
         FormKind::FilterAction { id } => {
             let name = text("name").trim().to_string();
-            if s.filter_actions
-                .iter()
-                .any(|a| a.name.eq_ignore_ascii_case(&name) && Some(a.id) != id)
-            {
-                return Err((
-                    "name",
-                    format!("a filter action named {name:?} exists already"),
-                ));
-            }
+            field::object_name(s, Named::FilterAction, &name, id)
+                .map_err(|e| ("name", e.to_string()))?;
             let methods = parse::methods(&text("methods")).map_err(|e| ("methods", e))?;
             let behavior = BEHAVIORS
                 .get(form.selected("behavior"))

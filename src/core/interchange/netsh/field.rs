@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::net::Ipv4Addr;
 
-use super::NetshError;
 use super::lexer::Arg;
+use super::lookup::{self, Kind};
 use super::values;
-use crate::core::model::{Address, Protocol};
+use super::{Cmd, NetshError};
+use crate::core::model::{Address, Id, Protocol, Snapshot};
 
 pub use super::values::AddrValue;
 
@@ -48,6 +49,43 @@ fn arg(value: &str) -> Arg {
         value_col: 1,
         quoted: false,
     }
+}
+
+/// The kinds of named objects whose names [`object_name`] checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Named {
+    Policy,
+    FilterList,
+    FilterAction,
+}
+
+/// `name=` of `add policy|filterlist|filteraction` (and `newname=` of `set`): not empty,
+/// no control characters, and unique among its kind ignoring case; `except` is the object
+/// being renamed. The same checks and words as the import.
+pub fn object_name(
+    snap: &Snapshot,
+    kind: Named,
+    name: &str,
+    except: Option<Id>,
+) -> Result<(), Refusal> {
+    if let Err(message) = crate::core::text::check_name(name) {
+        return Err(Refusal {
+            message,
+            hint: String::new(),
+        });
+    }
+    let kind = match kind {
+        Named::Policy => Kind::Policy,
+        Named::FilterList => Kind::FilterList,
+        Named::FilterAction => Kind::FilterAction,
+    };
+    let cmd = Cmd {
+        line: 1,
+        end_col: 1,
+        name: "",
+        col: 1,
+    };
+    Ok(lookup::unique(snap, kind, &arg(name), except, &cmd)?)
 }
 
 /// `srcport=`/`dstport=`.
