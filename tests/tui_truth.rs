@@ -604,3 +604,46 @@ fn the_object_forms_refuse_names_as_the_importer_does() {
         assert_eq!(edited, s, "nothing changed: {script}");
     }
 }
+
+/// Item 2, server types: the filter form refuses DNS/WINS/DHCP/GATEWAY paired with
+/// anything but me, in the words `add filter` uses, under the field at fault.
+#[test]
+fn the_filter_form_refuses_a_server_type_paired_with_an_address() {
+    use ipsedit::core::interchange::netsh::{self, Mode as NetshMode};
+    use ipsedit::tui::forms::{Field, Syntax, objects};
+    let s = sample("kb813878");
+    let list = s.filter_lists[0].clone();
+    for (src, dst, under) in [
+        ("DNS", "any", "source"),
+        ("198.51.100.7", "WINS", "destination"),
+    ] {
+        let mut form = objects::filter(&s, list.id, None);
+        for (key, value) in [("source", src), ("destination", dst)] {
+            let at = form.fields.iter().position(|f| f.key == key).expect(key);
+            form.fields[at] = Field::text(key, "Address", value, Syntax::Address);
+        }
+        let mut edited = s.clone();
+        let (field, words) = objects::commit(&form, &mut edited).expect_err("refused");
+        assert_eq!(field, under);
+        let mut imported = s.clone();
+        let report = netsh::apply_script(
+            &mut imported,
+            &format!(
+                "netsh ipsec static add filter filterlist=\"{}\" srcaddr={src} dstaddr={dst}",
+                list.name
+            ),
+            NetshMode::Transaction,
+        );
+        let e = report.errors.first().expect("the import refuses it too");
+        assert_eq!(words, format!("{}; {}", e.message, e.hint));
+        assert_eq!(edited, s);
+    }
+    // Paired with me, both accept it.
+    let mut form = objects::filter(&s, list.id, None);
+    for (key, value) in [("source", "me"), ("destination", "DNS")] {
+        let at = form.fields.iter().position(|f| f.key == key).expect(key);
+        form.fields[at] = Field::text(key, "Address", value, Syntax::Address);
+    }
+    let mut edited = s.clone();
+    objects::commit(&form, &mut edited).expect("me with DNS is a valid pair");
+}

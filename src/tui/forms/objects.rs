@@ -404,6 +404,8 @@ pub fn commit(form: &Form, s: &mut Snapshot) -> Result<Target, (&'static str, St
                 dst_port: parse::port(&text("dst_port")).map_err(|e| ("dst_port", e))?,
                 mirrored: form.toggled("mirrored"),
             };
+            field::address_pair(&f.source, &f.destination)
+                .map_err(|(key, e)| (key, e.to_string()))?;
             let l = s
                 .filter_list_mut(list)
                 .ok_or(("source", "the filter list is gone".to_string()))?;

@@ -11,7 +11,7 @@ use super::lexer::Arg;
 use super::lookup::{self, Kind};
 use super::values;
 use super::{Cmd, NetshError};
-use crate::core::model::{Address, Id, Protocol, Snapshot};
+use crate::core::model::{Address, Id, Protocol, ServerKind, Snapshot};
 
 pub use super::values::AddrValue;
 
@@ -86,6 +86,43 @@ pub fn object_name(
         col: 1,
     };
     Ok(lookup::unique(snap, kind, &arg(name), except, &cmd)?)
+}
+
+/// netsh pairs a server type only with `me` (the server talks to this host): the refusal
+/// for `key` (`srcaddr` or `dstaddr`) holding server type `kind` when the other address is
+/// not me. The import and the filter form both word it here.
+pub fn server_pairing(key: &str, kind: ServerKind, other_is_me: bool) -> Option<Refusal> {
+    if other_is_me {
+        return None;
+    }
+    let other_key = if key == "srcaddr" {
+        "dstaddr"
+    } else {
+        "srcaddr"
+    };
+    Some(Refusal {
+        message: format!(
+            "{key}={} is a server type: the other address must be me",
+            kind.keyword()
+        ),
+        hint: format!("write {other_key}=me, or give the server's IP address instead"),
+    })
+}
+
+/// The filter form's source and destination, checked as a pair like `add filter` does.
+/// `Err` carries the form key to show it under (`source` or `destination`).
+pub fn address_pair(src: &Address, dst: &Address) -> Result<(), (&'static str, Refusal)> {
+    for (key, field, this, other) in [
+        ("srcaddr", "source", src, dst),
+        ("dstaddr", "destination", dst, src),
+    ] {
+        if let Address::Server(k) = this
+            && let Some(r) = server_pairing(key, *k, matches!(other, Address::Me))
+        {
+            return Err((field, r));
+        }
+    }
+    Ok(())
 }
 
 /// `srcport=`/`dstport=`.

@@ -166,23 +166,11 @@ pub fn filter_spec(
     // netsh pairs a server type only with `me` (the server talks to this host).
     for (key, this, other) in [("srcaddr", &src, &dst), ("dstaddr", &dst, &src)] {
         if let values::AddrValue::Server(k) = this
-            && !matches!(other, values::AddrValue::Me)
+            && let Some(r) =
+                super::field::server_pairing(key, *k, matches!(other, values::AddrValue::Me))
             && let Some(a) = b.get(key)
         {
-            let other_key = if key == "srcaddr" {
-                "dstaddr"
-            } else {
-                "srcaddr"
-            };
-            return Err(cmd.err(
-                a.value_col,
-                a.value.clone(),
-                format!(
-                    "{key}={} is a server type: the other address must be me",
-                    k.keyword()
-                ),
-                format!("write {other_key}=me, or give the server's IP address instead"),
-            ));
+            return Err(cmd.err(a.value_col, a.value.clone(), r.message, r.hint));
         }
     }
     for v in [&src, &dst] {
