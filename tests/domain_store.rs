@@ -121,7 +121,7 @@ fn ldif_entries(text: &str) -> Vec<DirEntry> {
         let mut e: Option<DirEntry> = None;
         for line in block.lines() {
             let (name, value) = if let Some((n, v)) = line.split_once(":: ") {
-                (n, base64(v))
+                (n, domain_support::base64(v))
             } else if let Some((n, v)) = line.split_once(": ") {
                 (n, v.as_bytes().to_vec())
             } else {
@@ -134,22 +134,6 @@ fn ldif_entries(text: &str) -> Vec<DirEntry> {
             }
         }
         out.extend(e);
-    }
-    out
-}
-
-fn base64(text: &str) -> Vec<u8> {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = Vec::new();
-    let (mut acc, mut bits) = (0u32, 0);
-    for c in text.trim().bytes().filter(|&c| c != b'=') {
-        let v = ALPHABET.iter().position(|&a| a == c).expect("base64 digit") as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
     }
     out
 }

@@ -464,3 +464,11 @@ fn wait_ready(dir: &Path, pid: u32) -> Result<(), String> {
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+/// A base64 value of `ldapsearch`'s LDIF (`attr:: value`), decoded.
+pub fn base64(text: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .expect("ldapsearch prints valid base64")
+}
