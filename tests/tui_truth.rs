@@ -647,3 +647,36 @@ fn the_filter_form_refuses_a_server_type_paired_with_an_address() {
     let mut edited = s.clone();
     objects::commit(&form, &mut edited).expect("me with DNS is a valid pair");
 }
+
+/// Item 2, tunnel end points: the rule form's field takes what `add rule tunnel=` takes
+/// and refuses the rest in its words.
+#[test]
+fn the_rule_form_checks_a_tunnel_end_point_like_the_importer() {
+    use ipsedit::core::interchange::netsh::{self, Mode as NetshMode};
+    use ipsedit::tui::forms::parse::optional_ip;
+    assert_eq!(optional_ip(""), Ok(None));
+    assert_eq!(optional_ip("0"), Ok(None));
+    assert_eq!(optional_ip("none"), Ok(None));
+    assert_eq!(optional_ip("0.0.0.0"), Ok(None));
+    assert_eq!(
+        optional_ip("203.0.113.9"),
+        Ok(Some("203.0.113.9".parse().expect("ip")))
+    );
+    let words = optional_ip("203.0.113.300").expect_err("refused");
+    let mut s = sample("kb813878");
+    let (p, l, a) = (
+        s.policies[0].name.clone(),
+        s.filter_lists[0].name.clone(),
+        s.filter_actions[0].name.clone(),
+    );
+    let report = netsh::apply_script(
+        &mut s,
+        &format!(
+            "netsh ipsec static add rule name=T policy=\"{p}\" filterlist=\"{l}\" \
+             filteraction=\"{a}\" tunnel=203.0.113.300"
+        ),
+        NetshMode::Transaction,
+    );
+    let e = report.errors.first().expect("the import refuses it too");
+    assert_eq!(words, format!("{}; {}", e.message, e.hint));
+}

@@ -79,15 +79,10 @@ pub fn number(text: &str, what: &str) -> Result<u32, String> {
         .map_err(|_| format!("{t:?} is not a number of {what}"))
 }
 
-/// An optional IPv4 address (tunnel endpoint): empty means none.
+/// A tunnel end point: the import's `tunnel=` check (`netsh::field::tunnel`); empty, `0`,
+/// `none` and 0.0.0.0 mean none.
 pub fn optional_ip(text: &str) -> Result<Option<Ipv4Addr>, String> {
-    let t = text.trim();
-    if t.is_empty() || t.eq_ignore_ascii_case("none") {
-        return Ok(None);
-    }
-    t.parse()
-        .map(Some)
-        .map_err(|_| format!("{t:?} is not an IPv4 address (or leave empty for none)"))
+    field::tunnel(text).map_err(|e| e.to_string())
 }
 
 /// Comma/space separated IPv4 addresses.

@@ -125,6 +125,11 @@ pub fn address_pair(src: &Address, dst: &Address) -> Result<(), (&'static str, R
     Ok(())
 }
 
+/// `tunnel=` of a rule: an IPv4 end point, or none (`0`, `none`, empty, 0.0.0.0).
+pub fn tunnel(value: &str) -> Result<Option<Ipv4Addr>, Refusal> {
+    Ok(values::tunnel(&arg(value), 1)?)
+}
+
 /// `srcport=`/`dstport=`.
 pub fn port(value: &str) -> Result<u16, Refusal> {
     Ok(values::port(&arg(value), 1)?)
