@@ -161,3 +161,51 @@ fn v_on_a_cut_error_message_shows_it_whole() {
     h.keys("v");
     assert_eq!(h.pager()[0], format!("error: {}", m.text));
 }
+
+/// In a form `v` is typed, so Ctrl-O opens the focused field whole: a long value and its
+/// error, cut at 60 columns, read in full; Esc gives the form back as it was.
+#[test]
+fn ctrl_o_in_a_form_shows_the_focused_field_and_its_error_whole() {
+    let mut h = open(sample("kb813878"), 60, 20);
+    h.keys("2 tab e");
+    for _ in 0..8 {
+        match &h.app.mode {
+            Mode::Form(f) if f.fields[f.focus].key == "source" => break,
+            Mode::Form(_) => {
+                h.keys("tab");
+            }
+            m => panic!("a form: {m:?}"),
+        }
+    }
+    let Mode::Form(form) = &h.app.mode else {
+        panic!("a form: {:?}", h.app.mode)
+    };
+    assert_eq!(form.fields[form.focus].key, "source");
+    let label = form.fields[form.focus].label;
+    let long = "198.51.100.7/255.0.255.0 and then a long tail that no sixty-column field shows";
+    h.keys("ctrl-u");
+    h.keys(&format!("\"{long}\""));
+    let Mode::Form(form) = &h.app.mode else {
+        panic!("still the form")
+    };
+    let error = form.fields[form.focus]
+        .error
+        .clone()
+        .expect("refused as typed");
+    let mut after: Vec<String> = form.live.iter().cloned().collect();
+    after.extend(form.impact.iter().cloned());
+    assert!(!after.is_empty(), "the form says who else the list affects");
+    assert!(
+        !shows_whole(&h.screen(), long),
+        "the field is cut at 60 columns"
+    );
+    h.keys("ctrl-o");
+    let mut want = vec![format!("{label}: {long}"), format!("error: {error}")];
+    want.extend(after);
+    assert_eq!(h.pager(), want);
+    h.keys("esc");
+    let Mode::Form(form) = &h.app.mode else {
+        panic!("Esc returns to the form: {:?}", h.app.mode)
+    };
+    assert_eq!(form.fields[form.focus].value_text(), long);
+}

@@ -1,19 +1,52 @@
 //! The pager: `v` opens whatever the screen shows cut (the status message, the selected
 //! diagnostic, the selected table row's origin, the packet lab's reasons) whole, in a
-//! scrollable popup; Esc or `q` closes it. Owns the choice of text and the scrolling;
-//! drawing is `panes::pager`.
+//! scrollable popup; Esc or `q` closes it. In a form, where `v` is typed, Ctrl-O (or F2)
+//! opens the focused field (its whole value and error) and closing returns to the form.
+//! Owns the choice of text and the scrolling; drawing is `panes::pager`.
 
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::app::{App, Focus, Mode, View};
+use super::forms::Form;
 
 /// An open pager: its title, its paragraphs (wrapped when drawn) and how far it is
 /// scrolled, in screen lines.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Pager {
     pub title: String,
     pub paragraphs: Vec<String>,
     pub scroll: u16,
+    /// The form the pager was opened from, given back when it closes.
+    pub back: Option<Box<Form>>,
+}
+
+impl Pager {
+    pub fn new(title: impl Into<String>, paragraphs: Vec<String>) -> Pager {
+        Pager {
+            title: title.into(),
+            paragraphs,
+            scroll: 0,
+            back: None,
+        }
+    }
+}
+
+/// Ctrl-O (or F2) in a form: the focused field's label, whole value and whole error, then
+/// the form's live word and impact; closing the pager returns to the form unchanged.
+pub fn open_form_field(app: &mut App, form: Box<Form>) {
+    let mut paragraphs = Vec::new();
+    if let Some(f) = form.fields.get(form.focus) {
+        paragraphs.push(format!("{}: {}", f.label, f.value_text()));
+        if let Some(e) = &f.error {
+            paragraphs.push(format!("error: {e}"));
+        }
+    }
+    paragraphs.extend(form.live.iter().cloned());
+    paragraphs.extend(form.impact.iter().cloned());
+    app.mode = Mode::Pager(Pager {
+        back: Some(form),
+        ..Pager::new("Field in full", paragraphs)
+    });
 }
 
 /// The full text of what is selected or shown cut, in the order it is read on screen.
@@ -92,11 +125,7 @@ pub fn open(app: &mut App) {
     } else {
         "In full"
     };
-    app.mode = Mode::Pager(Pager {
-        title: title.into(),
-        paragraphs,
-        scroll: 0,
-    });
+    app.mode = Mode::Pager(Pager::new(title, paragraphs));
 }
 
 /// A key while the pager is open: scrolls, or closes it (Esc, `q`, `v`).
@@ -104,7 +133,12 @@ pub fn key(app: &mut App, mut p: Pager, key: KeyEvent) {
     let limit = super::panes::pager::scroll_limit(app, &p);
     let page = app.size.1.saturating_sub(6).max(1);
     p.scroll = match key.code {
-        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('v') => return,
+        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('v') => {
+            if let Some(form) = p.back {
+                app.mode = Mode::Form(form);
+            }
+            return;
+        }
         KeyCode::Char('j') | KeyCode::Down => p.scroll.saturating_add(1),
         KeyCode::Char('k') | KeyCode::Up => p.scroll.saturating_sub(1),
         KeyCode::PageDown | KeyCode::Char(' ') => p.scroll.saturating_add(page),

@@ -70,11 +70,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Diffed(Ok((title, paragraphs))) => {
-            app.mode = Mode::Pager(super::pager::Pager {
-                title,
-                paragraphs,
-                scroll: 0,
-            });
+            app.mode = Mode::Pager(super::pager::Pager::new(title, paragraphs));
             Vec::new()
         }
         Action::Diffed(Err(e)) => {
@@ -265,6 +261,14 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                     app.mode = Mode::Packet;
                 }
             }
+            Vec::new()
+        }
+        Mode::Form(form)
+            if key.code == KeyCode::F(2)
+                || (key.code == KeyCode::Char('o')
+                    && key.modifiers.contains(KeyModifiers::CONTROL)) =>
+        {
+            super::pager::open_form_field(app, form);
             Vec::new()
         }
         Mode::Form(mut form) => match form.handle_key(key) {

@@ -165,6 +165,7 @@ pub fn keybar(frame: &mut Frame, area: Rect, app: &App) {
             ("Tab", "next field"),
             ("Space/Left/Right", "pick"),
             ("^U", "clear field"),
+            ("^O", "in full"),
         ]),
         Mode::Confirm(_) => Some(&[("y", "yes"), ("n/Esc", "no")]),
         Mode::Wizard(_) => Some(&[
