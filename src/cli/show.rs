@@ -202,17 +202,9 @@ fn main_mode_text(k: &crate::core::model::KeyExchange) -> String {
 
 /// netsh's `mmsecmethods` form: `3DES-SHA1-2 DES-MD5-1` (group 3 = 2048 bits).
 fn mm_methods_text(methods: &[crate::core::model::MainModeMethod]) -> String {
-    use crate::core::model::DhGroup;
     methods
         .iter()
-        .map(|m| {
-            let g = match m.dh_group {
-                DhGroup::Low => 1,
-                DhGroup::Medium => 2,
-                DhGroup::High2048 => 3,
-            };
-            format!("{}-{}-{g}", m.encryption.word(), m.integrity.word())
-        })
+        .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(" ")
 }

@@ -68,6 +68,30 @@ pub struct MainModeMethod {
     pub dh_group: DhGroup,
 }
 
+impl DhGroup {
+    /// The group's number in netsh's `mmsecmethods` and ipseccmd's `-1s` (3 = 2048 bits).
+    pub fn number(self) -> u8 {
+        match self {
+            DhGroup::Low => 1,
+            DhGroup::Medium => 2,
+            DhGroup::High2048 => 3,
+        }
+    }
+}
+
+/// netsh's `mmsecmethods` word for one offer: `3DES-SHA1-2`.
+impl std::fmt::Display for MainModeMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}-{}-{}",
+            self.encryption.word(),
+            self.integrity.word(),
+            self.dh_group.number()
+        )
+    }
+}
+
 /// Main-mode (IKE) settings of a policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyExchange {

@@ -200,20 +200,12 @@ fn policy_detail(frame: &mut Frame, area: Rect, app: &App, p: &Policy) {
 
 /// netsh's `mmsecmethods` words: `3DES-SHA1-2` (DH group 3 = 2048 bits).
 fn mm_text(methods: &[crate::core::model::MainModeMethod]) -> String {
-    use crate::core::model::DhGroup;
     if methods.is_empty() {
         return "Windows' default methods".into();
     }
     methods
         .iter()
-        .map(|m| {
-            let g = match m.dh_group {
-                DhGroup::Low => 1,
-                DhGroup::Medium => 2,
-                DhGroup::High2048 => 3,
-            };
-            format!("{}-{}-{g}", m.encryption.word(), m.integrity.word())
-        })
+        .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(" ")
 }

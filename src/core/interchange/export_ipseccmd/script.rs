@@ -9,8 +9,8 @@
 use std::collections::HashMap;
 
 use crate::core::model::{
-    Address, AuthMethod, Behavior, ConnectionType, DhGroup, Filter, FilterAction, HOST_MASK,
-    HashAlg, Id, Policy, SecurityMethod, Snapshot,
+    Address, AuthMethod, Behavior, ConnectionType, Filter, FilterAction, HOST_MASK, HashAlg, Id,
+    Policy, SecurityMethod, Snapshot,
 };
 
 /// The script and what it could not carry.
@@ -143,11 +143,7 @@ fn main_mode_args(p: &Policy) -> String {
             .methods
             .iter()
             .map(|m| {
-                let g = match m.dh_group {
-                    DhGroup::Low => 1,
-                    DhGroup::Medium => 2,
-                    DhGroup::High2048 => 3,
-                };
+                let g = m.dh_group.number();
                 format!(
                     "{}-{}-{g}",
                     m.encryption.word(),

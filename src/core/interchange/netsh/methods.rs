@@ -124,14 +124,6 @@ pub fn qm_methods_text(methods: &[SecurityMethod]) -> String {
         .join(" ")
 }
 
-fn group_number(g: DhGroup) -> u8 {
-    match g {
-        DhGroup::Low => 1,
-        DhGroup::Medium => 2,
-        DhGroup::High2048 => 3,
-    }
-}
-
 pub fn mm_methods(arg: &Arg, line: usize) -> Result<Vec<MainModeMethod>, NetshError> {
     let one = |t: &str| -> Option<MainModeMethod> {
         let mut it = t.split('-');
@@ -167,14 +159,7 @@ pub fn mm_methods(arg: &Arg, line: usize) -> Result<Vec<MainModeMethod>, NetshEr
 pub fn mm_methods_text(methods: &[MainModeMethod]) -> String {
     methods
         .iter()
-        .map(|m| {
-            format!(
-                "{}-{}-{}",
-                m.encryption.word(),
-                m.integrity.word(),
-                group_number(m.dh_group)
-            )
-        })
+        .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(" ")
 }
