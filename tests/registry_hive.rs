@@ -53,11 +53,16 @@ fn for_hivex(reg: &str, location: &str) -> String {
 }
 
 fn merge(hive: &Path, reg: &str) {
+    merge_at(hive, reg, "SOFTWARE");
+}
+
+/// Merges `.reg` text into a hive mounted at `HKEY_LOCAL_MACHINE\MOUNT`.
+fn merge_at(hive: &Path, reg: &str, mount: &str) {
     let file = hive.with_extension("reg");
     std::fs::write(&file, reg).expect("write .reg");
     let out = Command::new(HIVEX)
         .args(["--merge", &hive.display().to_string(), "--prefix"])
-        .arg("HKEY_LOCAL_MACHINE\\SOFTWARE")
+        .arg(format!("HKEY_LOCAL_MACHINE\\{mount}"))
         .arg(&file)
         .output()
         .expect("hivexregedit runs");
@@ -81,7 +86,8 @@ fn store_reg_hive_store_keeps_everything() {
     merge(&hive, &for_hivex(&reg, LOCAL_STORE));
 
     let mut h = Hive::open(std::fs::read(&hive).expect("hive")).expect("opens");
-    assert_eq!(h.present, vec![(HiveStore::Local, 7)]);
+    let found: Vec<_> = h.present.iter().map(|f| (f.store, f.objects)).collect();
+    assert_eq!(found, vec![(HiveStore::Local, 7)]);
     let (set, notes) = h.objects(HiveStore::Local).expect("local store");
     assert!(notes.is_empty(), "{notes:?}");
     let back = read_objects(&set).expect("reads").snapshot;
@@ -158,5 +164,147 @@ fn cli_opens_the_store_asked_for() {
     assert!(
         err.contains("the hive has no persistent IPsec store; it has: local (7 objects), domain-cache (22 objects)"),
         "{err}"
+    );
+}
+
+const PERSISTENT_SYSTEM: &str = r"SYSTEM\CurrentControlSet\Services\PolicyAgent\Policy\Persistent";
+const PERSISTENT_SOFTWARE: &str = r"SOFTWARE\Policies\Microsoft\Windows\IPSec\Policy\Persistent";
+
+/// A SYSTEM hive as a disk image holds it: `Select\Current` = 2, the persistent store of
+/// the sample under `ControlSet002` (key paths; the references inside name
+/// `CurrentControlSet`, as Windows writes them), and a decoy store under `ControlSet001`
+/// that must not be read.
+fn system_hive(dir: &Path, s: &Snapshot) -> std::path::PathBuf {
+    let hive = dir.join("SYSTEM");
+    std::fs::write(&hive, empty_hive("ROOT")).expect("empty hive");
+    let mut head = String::from("Windows Registry Editor Version 5.00\n\n");
+    head.push_str("[HKEY_LOCAL_MACHINE\\SYSTEM\\Select]\n\"Current\"=dword:00000002\n\"Default\"=dword:00000002\n\n");
+    for set in ["ControlSet001", "ControlSet002"] {
+        let mut path = String::from("HKEY_LOCAL_MACHINE\\SYSTEM");
+        for part in [set, "Services", "PolicyAgent", "Policy"] {
+            path.push('\\');
+            path.push_str(part);
+            head.push_str(&format!("[{path}]\n\n"));
+        }
+    }
+    merge_at(&hive, &head, "SYSTEM");
+    let (reg, _) = export_reg(s, None, PERSISTENT_SYSTEM, 0x6000_0000);
+    let body = |set: &str, reg: &str| {
+        let mut out = String::new();
+        for line in reg.replace("\r\n", "\n").lines() {
+            if line.starts_with('[') {
+                out.push_str(&line.replace("\\CurrentControlSet\\", &format!("\\{set}\\")));
+            } else {
+                out.push_str(line);
+            }
+            out.push('\n');
+        }
+        out
+    };
+    merge_at(&hive, &body("ControlSet002", &reg), "SYSTEM");
+    // The decoy: one policy of another name in the control set not booted.
+    let mut decoy = Snapshot::default();
+    let r = apply_script(
+        &mut decoy,
+        "pushd ipsec static\nadd policy name=Decoy\nadd filterlist name=L\nadd filter filterlist=L srcaddr=any dstaddr=me\nadd filteraction name=A action=block\nadd rule name=R policy=Decoy filterlist=L filteraction=A\n",
+        Mode::Transaction,
+    );
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    let (decoy_reg, _) = export_reg(&decoy, None, PERSISTENT_SYSTEM, 0x6000_0000);
+    merge_at(&hive, &body("ControlSet001", &decoy_reg), "SYSTEM");
+    hive
+}
+
+#[test]
+fn persistent_store_in_a_system_hive_follows_select_current() {
+    if !registry_support::require(HIVEX, "libwin-hivex-perl", "registry_hive") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = sample();
+    let hive = system_hive(dir.path(), &s);
+
+    let mut h = Hive::open(std::fs::read(&hive).expect("hive")).expect("opens");
+    let found: Vec<_> = h
+        .present
+        .iter()
+        .map(|f| (f.store, f.location, f.key.as_str(), f.objects))
+        .collect();
+    assert_eq!(
+        found,
+        vec![(
+            HiveStore::Persistent,
+            PERSISTENT_SYSTEM,
+            r"ControlSet002\Services\PolicyAgent\Policy\Persistent",
+            7
+        )]
+    );
+    let (set, notes) = h.objects(HiveStore::Persistent).expect("persistent store");
+    assert!(notes.is_empty(), "{notes:?}");
+    assert_eq!(set.location, PERSISTENT_SYSTEM);
+    let back = read_objects(&set).expect("reads").snapshot;
+    assert_eq!(content(&back), content(&s));
+    assert_eq!(back.assigned, s.assigned);
+
+    // The CLI opens it by default (the only store) and says where it was found.
+    let out = Command::new(env!("CARGO_BIN_EXE_ipsedit"))
+        .arg("--from")
+        .arg(&hive)
+        .args(["show", "--json"])
+        .env_remove("IPSEDIT_STORE")
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(&format!(
+            "IPsec stores in this hive: persistent (7 objects, at {PERSISTENT_SYSTEM}); opened persistent ({PERSISTENT_SYSTEM})"
+        )),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["assigned"], "Block All Inbound");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("Decoy"));
+
+    // --hive-store local on a SYSTEM hive names what it holds.
+    let out = Command::new(env!("CARGO_BIN_EXE_ipsedit"))
+        .arg("--from")
+        .arg(&hive)
+        .args(["--hive-store", "local", "show"])
+        .env_remove("IPSEDIT_STORE")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(&format!(
+            "the hive has no local IPsec store; it has: persistent (7 objects, at {PERSISTENT_SYSTEM})"
+        )),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn persistent_store_beside_the_local_one_in_a_software_hive() {
+    if !registry_support::require(HIVEX, "libwin-hivex-perl", "registry_hive") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hive = dir.path().join("SOFTWARE");
+    std::fs::write(&hive, empty_hive("ROOT")).expect("empty hive");
+    let s = sample();
+    let (reg, _) = export_reg(&s, None, PERSISTENT_SOFTWARE, 0x6000_0000);
+    merge(&hive, &for_hivex(&reg, PERSISTENT_SOFTWARE));
+    let mut h = Hive::open(std::fs::read(&hive).expect("hive")).expect("opens");
+    let found: Vec<_> = h
+        .present
+        .iter()
+        .map(|f| (f.store, f.location, f.objects))
+        .collect();
+    assert_eq!(found, vec![(HiveStore::Persistent, PERSISTENT_SOFTWARE, 7)]);
+    let (set, _) = h.objects(HiveStore::Persistent).expect("persistent store");
+    assert_eq!(
+        content(&read_objects(&set).expect("reads").snapshot),
+        content(&s)
     );
 }

@@ -1,6 +1,7 @@
-//! `--from PATH/SOFTWARE [--hive-store local|domain-cache|persistent]`: an offline
-//! registry hive read as a scratch store. Says on stderr which IPsec stores the hive
-//! holds and which one was opened; the hive is never written.
+//! `--from PATH/SOFTWARE|PATH/SYSTEM [--hive-store local|domain-cache|persistent]`: an
+//! offline registry hive read as a scratch store. Says on stderr which IPsec stores the
+//! hive holds (the persistent one with the key it was found at) and which one was opened;
+//! the hive is never written.
 
 use std::path::Path;
 
@@ -27,32 +28,43 @@ pub fn load(path: &Path, store: Option<&str>) -> Result<Snapshot, CliError> {
     let list: Vec<String> = hive
         .present
         .iter()
-        .map(|(s, n)| format!("{} ({n} objects)", s.word()))
+        .map(|f| match f.store {
+            HiveStore::Persistent => {
+                format!(
+                    "{} ({} objects, at {})",
+                    f.store.word(),
+                    f.objects,
+                    f.location
+                )
+            }
+            _ => format!("{} ({} objects)", f.store.word(), f.objects),
+        })
         .collect();
     let chosen = match wanted {
         Some(w) => w,
         None => hive
             .present
             .first()
-            .map(|(s, _)| *s)
+            .map(|f| f.store)
             .unwrap_or(HiveStore::Local),
     };
-    if !hive.present.iter().any(|(s, _)| *s == chosen) {
+    let Some(location) = hive.found(chosen).map(|f| f.location) else {
         return Err(CliError::Invalid(format!(
             "{name}: the hive has no {} IPsec store; it has: {}",
             chosen.word(),
             if list.is_empty() {
-                "none (is this the SOFTWARE hive?)".to_string()
+                "none (is this the SOFTWARE hive, or the SYSTEM one for a persistent store?)"
+                    .to_string()
             } else {
                 list.join(", ")
             }
         )));
-    }
+    };
     errln!(
         "ipsedit: {name}: IPsec stores in this hive: {}; opened {} ({})",
         list.join(", "),
         chosen.word(),
-        chosen.location()
+        location
     );
     if let Some((dn, pname)) = &hive.gpt_policy {
         errln!(

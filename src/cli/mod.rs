@@ -86,7 +86,8 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub from: Option<PathBuf>,
     /// With --from SOFTWARE (a registry hive): which IPsec store to open: local (the
-    /// default), domain-cache (the cached Group Policy one) or persistent.
+    /// default), domain-cache (the cached Group Policy one) or persistent (searched in the
+    /// SOFTWARE hive and in the SYSTEM hive under the policy agent's key).
     #[arg(long, global = true, value_name = "local|domain-cache|persistent")]
     pub hive_store: Option<String>,
     /// The largest input (script, registry file, RON, stdin) read, in bytes; default 64 MiB.

@@ -1,7 +1,15 @@
-//! Offline registry hives (a `SOFTWARE` file of a disk image), read with the `notatin`
-//! parser from bytes already in memory: finds the IPsec stores a hive holds (the local
-//! one, the cached domain policy, the persistent one) and reads one of them as objects.
-//! Read-only; never writes a hive. Pure: bytes in, objects out.
+//! Offline registry hives (the `SOFTWARE` or `SYSTEM` file of a disk image), read with the
+//! `notatin` parser from bytes already in memory: finds the IPsec stores a hive holds (the
+//! local one, the cached domain policy, the persistent one) and reads one of them as
+//! objects. Read-only; never writes a hive. Pure: bytes in, objects out.
+//!
+//! Where the persistent store lives is not published by Microsoft in any page we found, so
+//! both candidate keys are searched and the one found is reported:
+//! `SOFTWARE\Policies\Microsoft\Windows\IPSec\Policy\Persistent` (beside the local and
+//! cached stores) and `SYSTEM\CurrentControlSet\Services\PolicyAgent\Policy\Persistent`
+//! (under the policy agent's service key). An offline `SYSTEM` hive has no
+//! `CurrentControlSet`: it is resolved through `Select\Current` to `ControlSet00N`, as
+//! Windows does at boot.
 
 use std::io::Cursor;
 
@@ -37,14 +45,30 @@ impl HiveStore {
             .find(|h| h.word().eq_ignore_ascii_case(s))
     }
 
-    /// The key under HKLM (the SOFTWARE hive is mounted at `HKLM\SOFTWARE`).
-    pub fn location(self) -> &'static str {
+    /// The candidate keys under HKLM, in the order they are searched (the SOFTWARE hive is
+    /// mounted at `HKLM\SOFTWARE`, the SYSTEM hive at `HKLM\SYSTEM`).
+    pub fn locations(self) -> &'static [&'static str] {
         match self {
-            Self::Local => r"SOFTWARE\Policies\Microsoft\Windows\IPSec\Policy\Local",
-            Self::DomainCache => r"SOFTWARE\Policies\Microsoft\Windows\IPSec\Policy\Cache",
-            Self::Persistent => r"SOFTWARE\Policies\Microsoft\Windows\IPSec\Policy\Persistent",
+            Self::Local => &[r"SOFTWARE\Policies\Microsoft\Windows\IPSec\Policy\Local"],
+            Self::DomainCache => &[r"SOFTWARE\Policies\Microsoft\Windows\IPSec\Policy\Cache"],
+            Self::Persistent => &[
+                r"SOFTWARE\Policies\Microsoft\Windows\IPSec\Policy\Persistent",
+                r"SYSTEM\CurrentControlSet\Services\PolicyAgent\Policy\Persistent",
+            ],
         }
     }
+}
+
+/// One IPsec store found in a hive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub store: HiveStore,
+    /// Its key under HKLM as Windows names it (`CurrentControlSet`, not `ControlSet001`).
+    pub location: &'static str,
+    /// Its key inside this hive file (root-relative, control set resolved).
+    pub key: String,
+    /// Its number of object keys.
+    pub objects: usize,
 }
 
 /// Where Group Policy notes the assigned domain policy (`DSIPSECPolicyPath`).
@@ -52,8 +76,8 @@ pub const GPT_KEY: &str = r"SOFTWARE\Policies\Microsoft\Windows\IPSec\GPTIPSECPo
 
 /// What a hive holds.
 pub struct Hive {
-    /// Each store present, with its number of object keys.
-    pub present: Vec<(HiveStore, usize)>,
+    /// Each store present, in [`HiveStore::ALL`] order.
+    pub present: Vec<Found>,
     /// `DSIPSECPolicyPath` and `DSIPSECPolicyName` of GPTIPSECPolicy, when present.
     pub gpt_policy: Option<(String, String)>,
     parser: Parser,
@@ -74,27 +98,42 @@ impl Hive {
         let mut parser = ParserBuilder::from_file(Cursor::new(bytes))
             .build()
             .map_err(|e| format!("not a readable registry hive: {e}"))?;
+        let control_set = current_control_set(&mut parser);
         let mut present = Vec::new();
         for s in HiveStore::ALL {
-            if let Some(mut k) = key(&mut parser, s.location()) {
-                let n = k
-                    .read_sub_keys(&mut parser)
-                    .iter()
-                    .filter(|c| ObjRef::parse(&c.key_name).is_some())
-                    .count();
-                present.push((s, n));
+            for &location in s.locations() {
+                for path in in_hive(location, control_set) {
+                    let Some(mut k) = parser.get_key(&path, false).ok().flatten() else {
+                        continue;
+                    };
+                    let n = k
+                        .read_sub_keys(&mut parser)
+                        .iter()
+                        .filter(|c| ObjRef::parse(&c.key_name).is_some())
+                        .count();
+                    present.push(Found {
+                        store: s,
+                        location,
+                        key: path,
+                        objects: n,
+                    });
+                    break;
+                }
             }
         }
-        let gpt_policy = key(&mut parser, GPT_KEY).map(|k| {
-            let v = values(&k);
-            let get = |n: &str| {
-                v.iter()
-                    .find(|x| x.name.eq_ignore_ascii_case(n))
-                    .map(text_of)
-                    .unwrap_or_default()
-            };
-            (get("DSIPSECPolicyPath"), get("DSIPSECPolicyName"))
-        });
+        let gpt_policy = in_hive(GPT_KEY, control_set)
+            .into_iter()
+            .find_map(|p| parser.get_key(&p, false).ok().flatten())
+            .map(|k| {
+                let v = values(&k);
+                let get = |n: &str| {
+                    v.iter()
+                        .find(|x| x.name.eq_ignore_ascii_case(n))
+                        .map(text_of)
+                        .unwrap_or_default()
+                };
+                (get("DSIPSECPolicyPath"), get("DSIPSECPolicyName"))
+            });
         Ok(Hive {
             present,
             gpt_policy,
@@ -102,11 +141,19 @@ impl Hive {
         })
     }
 
+    /// Where `store` was found, if it was.
+    pub fn found(&self, store: HiveStore) -> Option<&Found> {
+        self.present.iter().find(|f| f.store == store)
+    }
+
     /// The objects of one store; the assignment is `ActivePolicy` (local, persistent) or
     /// GPTIPSECPolicy's `DSIPSECPolicyPath` (domain cache).
     pub fn objects(&mut self, store: HiveStore) -> Result<(ObjectSet, Vec<String>), String> {
         let mut notes = Vec::new();
-        let Some(mut k) = key(&mut self.parser, store.location()) else {
+        let Some((location, path)) = self.found(store).map(|f| (f.location, f.key.clone())) else {
+            return Err(format!("the hive has no {} store", store.word()));
+        };
+        let Some(mut k) = self.parser.get_key(&path, false).ok().flatten() else {
             return Err(format!("the hive has no {} store", store.word()));
         };
         let mut objects = Vec::new();
@@ -136,7 +183,7 @@ impl Hive {
         });
         Ok((
             ObjectSet {
-                location: store.location().to_string(),
+                location: location.to_string(),
                 objects,
                 active,
             },
@@ -145,12 +192,35 @@ impl Hive {
     }
 }
 
-/// The key at `path` (under HKLM): the hive's root stands for `SOFTWARE`.
-fn key(parser: &mut Parser, path: &str) -> Option<notatin::cell_key_node::CellKeyNode> {
-    let under = path.strip_prefix("SOFTWARE\\").unwrap_or(path);
-    parser
-        .get_key(under, false)
-        .ok()
-        .flatten()
-        .or_else(|| parser.get_key(path, false).ok().flatten())
+/// The paths inside a hive file that `location` (a key under HKLM) may be at: the hive's
+/// root stands for `SOFTWARE` or `SYSTEM`; `CurrentControlSet` becomes the control set that
+/// `Select\Current` names (else `ControlSet001`). The full path is tried last, for hives
+/// whose root keeps the mount name.
+fn in_hive(location: &str, control_set: u32) -> Vec<String> {
+    let mut out = Vec::new();
+    for mount in ["SOFTWARE\\", "SYSTEM\\"] {
+        if let Some(under) = location.strip_prefix(mount) {
+            match under.strip_prefix("CurrentControlSet\\") {
+                Some(rest) => out.push(format!("ControlSet{control_set:03}\\{rest}")),
+                None => out.push(under.to_string()),
+            }
+        }
+    }
+    out.push(location.to_string());
+    out
+}
+
+/// The control set a SYSTEM hive boots with (`Select\Current`); 1 when the hive has none.
+fn current_control_set(parser: &mut Parser) -> u32 {
+    let Some(select) = parser.get_key("Select", false).ok().flatten() else {
+        return 1;
+    };
+    values(&select)
+        .iter()
+        .find(|v| v.name.eq_ignore_ascii_case("Current") && v.kind == 4)
+        .and_then(|v| v.data.get(..4))
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .map(u32::from_le_bytes)
+        .filter(|n| (1..=999).contains(n))
+        .unwrap_or(1)
 }
