@@ -71,8 +71,9 @@ pub const REFERENCE_ATTRIBUTES: [&str; 4] = [
     "ipsecNegotiationPolicyReference",
 ];
 
-/// What the directory read asks for.
-pub const ATTRIBUTES: [&str; 14] = [
+/// What a directory read asks for: the raw objects' attributes and the negotiation
+/// policies' action and type, which the codec needs.
+pub const ATTRIBUTES: [&str; 16] = [
     "objectClass",
     "objectGUID",
     "ipsecName",
@@ -85,6 +86,8 @@ pub const ATTRIBUTES: [&str; 14] = [
     "ipsecISAKMPReference",
     "ipsecFilterReference",
     "ipsecNegotiationPolicyReference",
+    "ipsecNegotiationPolicyAction",
+    "ipsecNegotiationPolicyType",
     "whenChanged",
     "uSNChanged",
 ];

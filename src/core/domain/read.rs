@@ -20,26 +20,8 @@ use super::url::dn_key;
 use crate::core::interchange::registry::{ObjRef, ObjectSet, RawObject, read_objects};
 use crate::core::model::Snapshot;
 
-/// What the read asks for: the raw objects' attributes and the negotiation policies'
-/// action and type, which the codec needs.
-pub const READ_ATTRIBUTES: [&str; 16] = [
-    "objectClass",
-    "objectGUID",
-    "ipsecName",
-    "ipsecID",
-    "ipsecData",
-    "ipsecDataType",
-    "description",
-    "ipsecOwnersReference",
-    "ipsecNFAReference",
-    "ipsecISAKMPReference",
-    "ipsecFilterReference",
-    "ipsecNegotiationPolicyReference",
-    "ipsecNegotiationPolicyAction",
-    "ipsecNegotiationPolicyType",
-    "whenChanged",
-    "uSNChanged",
-];
+/// What the read asks for (the container read's attributes).
+pub use super::objects::ATTRIBUTES as READ_ATTRIBUTES;
 
 /// Attributes handed to the codec (the others are the directory's own bookkeeping).
 const CODEC_ATTRIBUTES: [&str; 11] = [
