@@ -78,24 +78,34 @@ fn store_reg_hive_store_keeps_everything() {
     if !registry_support::require(HIVEX, "libwin-hivex-perl", "registry_hive") {
         return;
     }
-    let dir = tempfile::tempdir().expect("tempdir");
-    let hive = dir.path().join("SOFTWARE");
-    std::fs::write(&hive, empty_hive("ROOT")).expect("empty hive");
-    let s = sample();
-    let (reg, _) = export_reg(&s, None, LOCAL_STORE, 0x6000_0000);
-    merge(&hive, &for_hivex(&reg, LOCAL_STORE));
+    // The local store, and the persistent one at its SOFTWARE candidate key.
+    for (location, store) in [
+        (LOCAL_STORE, HiveStore::Local),
+        (PERSISTENT_SOFTWARE, HiveStore::Persistent),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let hive = dir.path().join("SOFTWARE");
+        std::fs::write(&hive, empty_hive("ROOT")).expect("empty hive");
+        let s = sample();
+        let (reg, _) = export_reg(&s, None, location, 0x6000_0000);
+        merge(&hive, &for_hivex(&reg, location));
 
-    let mut h = Hive::open(std::fs::read(&hive).expect("hive")).expect("opens");
-    let found: Vec<_> = h.present.iter().map(|f| (f.store, f.objects)).collect();
-    assert_eq!(found, vec![(HiveStore::Local, 7)]);
-    let (set, notes) = h.objects(HiveStore::Local).expect("local store");
-    assert!(notes.is_empty(), "{notes:?}");
-    let back = read_objects(&set).expect("reads").snapshot;
-    assert_eq!(content(&back), content(&s));
-    assert_eq!(back.assigned, s.assigned);
-    // Values came back byte for byte: the export is the same file.
-    let (again, _) = export_reg(&back, None, LOCAL_STORE, 0x7000_0000);
-    assert_eq!(decode_text(again.as_bytes()), reg);
+        let mut h = Hive::open(std::fs::read(&hive).expect("hive")).expect("opens");
+        let found: Vec<_> = h
+            .present
+            .iter()
+            .map(|f| (f.store, f.location, f.objects))
+            .collect();
+        assert_eq!(found, vec![(store, location, 7)]);
+        let (set, notes) = h.objects(store).expect("the store");
+        assert!(notes.is_empty(), "{notes:?}");
+        let back = read_objects(&set).expect("reads").snapshot;
+        assert_eq!(content(&back), content(&s));
+        assert_eq!(back.assigned, s.assigned);
+        // Values came back byte for byte: the export is the same file.
+        let (again, _) = export_reg(&back, None, location, 0x7000_0000);
+        assert_eq!(decode_text(again.as_bytes()), reg);
+    }
 }
 
 #[test]
@@ -281,30 +291,5 @@ fn persistent_store_in_a_system_hive_follows_select_current() {
         )),
         "{}",
         String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-#[test]
-fn persistent_store_beside_the_local_one_in_a_software_hive() {
-    if !registry_support::require(HIVEX, "libwin-hivex-perl", "registry_hive") {
-        return;
-    }
-    let dir = tempfile::tempdir().expect("tempdir");
-    let hive = dir.path().join("SOFTWARE");
-    std::fs::write(&hive, empty_hive("ROOT")).expect("empty hive");
-    let s = sample();
-    let (reg, _) = export_reg(&s, None, PERSISTENT_SOFTWARE, 0x6000_0000);
-    merge(&hive, &for_hivex(&reg, PERSISTENT_SOFTWARE));
-    let mut h = Hive::open(std::fs::read(&hive).expect("hive")).expect("opens");
-    let found: Vec<_> = h
-        .present
-        .iter()
-        .map(|f| (f.store, f.location, f.objects))
-        .collect();
-    assert_eq!(found, vec![(HiveStore::Persistent, PERSISTENT_SOFTWARE, 7)]);
-    let (set, _) = h.objects(HiveStore::Persistent).expect("persistent store");
-    assert_eq!(
-        content(&read_objects(&set).expect("reads").snapshot),
-        content(&s)
     );
 }
