@@ -225,6 +225,32 @@ goto menu
 }
 
 #[test]
+fn start_wait_runs_its_command_in_order_and_plain_start_is_skipped() {
+    // HFUT's closeport script (lkboboy/-: …/批处理脚本/ipsec.bat) restarts the agent
+    // with `start /wait /b net stop PolicyAgent`.
+    let text = "\
+start \"\" /wait netsh ipsec static add policy name=Waited
+start /wait /b reg add \"HKLM\\SYSTEM\\CurrentControlSet\\Services\\PolicyAgent\" /v Start /t reg_dword /d 2 /f
+start /wait /b net stop PolicyAgent
+start /wait /b net start PolicyAgent
+start /b netsh ipsec static add policy name=Parallel
+start /min /d C:\\ /wait
+";
+    let (s, o) = go(text, &keep_going());
+    assert_eq!(policies(&s), vec!["Waited"]);
+    assert_eq!(counts(&o), (3, 0, 3));
+    let skipped: Vec<(usize, &str)> = o
+        .entries
+        .iter()
+        .filter(|e| e.status == Status::Skipped)
+        .map(|e| (e.line, e.message.as_str()))
+        .collect();
+    assert_eq!(skipped[1], (5, "not an IPsec command (start)"));
+    assert_eq!(skipped[2], (6, "not an IPsec command (start)"));
+    assert_eq!(skipped[0].0, 2);
+}
+
+#[test]
 fn a_shared_tag_prefix_reads_as_the_first_parameter_with_a_warning() {
     // The 2007 Korean China-block list writes `filter=` in `add rule`, where filterlist
     // and filteraction share the prefix: netsh takes the first (filterlist).

@@ -297,6 +297,12 @@ const CASES: &[Case] = &[
         counts: (5, 1, 5),
         failures: &[(15, "the batch label 'quit' does not exist")],
     },
+    Case {
+        file: "36_closeport_filter_pairs.bat",
+        extra: &[],
+        counts: (13, 0, 1),
+        failures: &[],
+    },
 ];
 
 fn run(file: &str, extra: &[&str]) -> serde_json::Value {
@@ -374,6 +380,7 @@ fn the_encoding_is_reported() {
     );
     assert_eq!(run("20_notepad_unicode.cmd", &[])["encoding"], "UTF-16LE");
     assert_eq!(run("33_gbk_firewall_ports.bat", &[])["encoding"], "GBK");
+    assert_eq!(run("36_closeport_filter_pairs.bat", &[])["encoding"], "GBK");
     assert_eq!(
         run("29_shared_prefix_block_list.bat", &[])["encoding_chosen_by"],
         "chcp 65001 at line 3"
@@ -391,7 +398,7 @@ fn every_fixture_is_in_the_table() {
         .filter(|n| n.ends_with(".bat") || n.ends_with(".cmd"))
         .collect();
     scripts.sort();
-    assert!(scripts.len() >= 35, "{} fixtures", scripts.len());
+    assert!(scripts.len() >= 36, "{} fixtures", scripts.len());
     for s in scripts {
         assert!(
             CASES.iter().any(|c| c.file == s),

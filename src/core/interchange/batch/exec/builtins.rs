@@ -1,6 +1,7 @@
 //! The commands the interpreter runs itself: simple commands (dispatching IPsec ones to
 //! `commands`), `chcp`, `set` and `set /a`, interactive input (`set /p`, `choice`, answered
-//! from `--set`), `call :label` and `call other.bat`. Part of the interpreter (`exec`).
+//! from `--set`, one prompt per answer), `start /wait CMD` (as CMD), `call :label` and
+//! `call other.bat`. Part of the interpreter (`exec`).
 
 use super::super::decode::{Source, for_code_page};
 use super::super::expand;
@@ -86,6 +87,14 @@ impl Interp<'_> {
                 Flow::Next
             }
             "choice" => self.choice(rest, prog, line),
+            "start" => match start_wait(rest) {
+                // `start /wait [/b] CMD`: cmd.exe runs CMD and waits, so it acts in order.
+                Some(inner) => {
+                    let (w, r) = split_word(inner);
+                    self.command(w, r, inner, prog, line)
+                }
+                None => self.command(word, rest, text, prog, line),
+            },
             _ => self.command(word, rest, text, prog, line),
         }
     }
@@ -423,4 +432,28 @@ fn ordinal(n: usize) -> String {
         _ => "th",
     };
     format!("{n}{suffix}")
+}
+
+/// The command `start /wait` runs (`start ["title"] [/b] [/min] [/d DIR] … /wait CMD
+/// ARGS`), or `None` when `/wait` is missing (the command would run alongside the script,
+/// so it is skipped like any other `start`) or no command follows.
+fn start_wait(rest: &str) -> Option<&str> {
+    let mut r = rest.trim_start();
+    // A first quoted word is the window title.
+    if let Some(q) = r.strip_prefix('"') {
+        r = q.split_once('"').map(|(_, after)| after)?.trim_start();
+    }
+    let mut wait = false;
+    while let Some(opt) = r.strip_prefix('/') {
+        let (flag, after) = split_word(opt);
+        let f = flag.to_ascii_lowercase();
+        r = after.trim_start();
+        match f.as_str() {
+            "wait" => wait = true,
+            // Options that take a value in the next word.
+            "d" | "node" | "affinity" => r = split_word(r).1.trim_start(),
+            _ => {}
+        }
+    }
+    (wait && !r.is_empty()).then_some(r)
 }
