@@ -170,6 +170,115 @@ fn interactive_input_comes_from_set() {
 }
 
 #[test]
+fn a_menu_that_loops_back_reads_one_answer_per_prompt() {
+    // The shape of menu scripts (a 0x5c0f/blog IPsec menu, WeiyiGeek's WannaCry tool):
+    // `set /p`, branch, `goto menu`.
+    let text = "\
+:menu
+set /p pick=Choose: 
+if \"%pick%\"==\"1\" goto one
+if \"%pick%\"==\"2\" goto two
+if \"%pick%\"==\"q\" goto end
+goto menu
+:one
+netsh ipsec static add policy name=One
+goto menu
+:two
+netsh ipsec static add policy name=Two
+goto menu
+:end
+";
+    let answers = |v: &[&str]| Options {
+        continue_on_error: true,
+        sets: v
+            .iter()
+            .map(|a| ("PICK".to_string(), a.to_string()))
+            .collect(),
+        ..Options::default()
+    };
+    // Each --set answers one prompt, in order; `q` leaves the loop.
+    let (s, o) = go(text, &answers(&["1", "2", "q"]));
+    assert_eq!(policies(&s), vec!["One", "Two"]);
+    assert_eq!(counts(&o), (2, 0, 0));
+    // One answer: the second prompt has none left, and the run stops there (it used to
+    // loop until the step bound, re-reading the same answer).
+    let (s, o) = go(text, &answers(&["1"]));
+    assert_eq!(policies(&s), vec!["One"]);
+    assert_eq!(counts(&o), (1, 0, 1));
+    let skip = &o.entries[1];
+    assert_eq!((skip.line, skip.command.as_str()), (2, "set /p pick="));
+    assert_eq!(
+        skip.message,
+        "'set /p pick=' asks again (2nd time): the 1 answer given with --set pick= is used \
+         up; each --set pick=VALUE answers one prompt, so repeat it for the next; the rest \
+         of the script was not run"
+    );
+    // All or nothing: the same stop refuses the run and nothing is kept.
+    let strict = Options {
+        sets: vec![("pick".into(), "1".into())],
+        ..Options::default()
+    };
+    let (s, o) = go(text, &strict);
+    assert!(policies(&s).is_empty());
+    let r = o.refused.expect("refused");
+    assert!(r.contains("asks again (2nd time)"), "{r}");
+}
+
+#[test]
+fn start_wait_runs_its_command_in_order_and_plain_start_is_skipped() {
+    // HFUT's closeport script (lkboboy/-: …/批处理脚本/ipsec.bat) restarts the agent
+    // with `start /wait /b net stop PolicyAgent`.
+    let text = "\
+start \"\" /wait netsh ipsec static add policy name=Waited
+start /wait /b reg add \"HKLM\\SYSTEM\\CurrentControlSet\\Services\\PolicyAgent\" /v Start /t reg_dword /d 2 /f
+start /wait /b net stop PolicyAgent
+start /wait /b net start PolicyAgent
+start /b netsh ipsec static add policy name=Parallel
+start /min /d C:\\ /wait
+";
+    let (s, o) = go(text, &keep_going());
+    assert_eq!(policies(&s), vec!["Waited"]);
+    assert_eq!(counts(&o), (3, 0, 3));
+    let skipped: Vec<(usize, &str)> = o
+        .entries
+        .iter()
+        .filter(|e| e.status == Status::Skipped)
+        .map(|e| (e.line, e.message.as_str()))
+        .collect();
+    assert_eq!(skipped[1], (5, "not an IPsec command (start)"));
+    assert_eq!(skipped[2], (6, "not an IPsec command (start)"));
+    assert_eq!(skipped[0].0, 2);
+}
+
+#[test]
+fn a_shared_tag_prefix_reads_as_the_first_parameter_with_a_warning() {
+    // The 2007 Korean China-block list writes `filter=` in `add rule`, where filterlist
+    // and filteraction share the prefix: netsh takes the first (filterlist).
+    let text = "\
+netsh ipsec static add policy name=P
+netsh ipsec static add filteraction name=Block action=block
+netsh ipsec static add filter filterlist=L srcaddr=192.0.2.0 srcmask=24 dstaddr=any
+netsh ipsec static add rule name=3 policy=P filter=L filteraction=Block
+";
+    let (s, o) = go(text, &Options::default());
+    assert_eq!(counts(&o), (4, 0, 0));
+    let rule = &s.policies[0].rules[0];
+    assert_eq!(rule.name, "3");
+    let list = s.filter_lists.iter().find(|l| l.id == rule.filter_list);
+    assert_eq!(list.map(|l| l.name.as_str()), Some("L"));
+    let action = s.filter_actions.iter().find(|a| a.id == rule.filter_action);
+    assert_eq!(action.map(|a| a.name.as_str()), Some("Block"));
+    assert_eq!(
+        o.warnings,
+        vec![
+            "t.bat:4: 'filter=' (column 45) could be filterlist, filteraction: read as \
+         filterlist= (netsh takes the first in its order); write the name in full"
+                .to_string()
+        ]
+    );
+}
+
+#[test]
 fn netsh_files_and_called_batches_are_followed() {
     let (s, o) = go_files(
         "netsh -f rules.txt\ncall more.cmd Extra\nif exist rules.txt netsh ipsec static add policy name=Exists\n",

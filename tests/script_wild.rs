@@ -220,6 +220,89 @@ const CASES: &[Case] = &[
         counts: (5, 0, 1),
         failures: &[],
     },
+    Case {
+        file: "28_menu_loop_answers.bat",
+        extra: &[
+            "--set",
+            "choice=1",
+            "--set",
+            "choice=2",
+            "--set",
+            "choice=3",
+            "--set",
+            "range=203.0.113.0",
+            "--set",
+            "choice=10",
+            "--set",
+            "choice=q",
+        ],
+        counts: (15, 0, 2),
+        failures: &[],
+    },
+    Case {
+        // One answer: the menu asks again and the run stops there (skipped).
+        file: "28_menu_loop_answers.bat",
+        extra: &["--set", "choice=1"],
+        counts: (10, 0, 1),
+        failures: &[],
+    },
+    Case {
+        file: "29_shared_prefix_block_list.bat",
+        extra: &[],
+        counts: (11, 0, 1),
+        failures: &[],
+    },
+    Case {
+        file: "30_yes_no_delete_menu.bat",
+        extra: &["--set", "choice=y"],
+        counts: (5, 0, 8),
+        failures: &[],
+    },
+    Case {
+        file: "30_yes_no_delete_menu.bat",
+        extra: &["--set", "choice=d"],
+        counts: (0, 1, 2),
+        failures: &[(47, "no policy named 'Block_list'")],
+    },
+    Case {
+        file: "31_self_calling_menu.bat",
+        extra: &["--set", "input=1"],
+        counts: (7, 2, 11),
+        failures: &[
+            (32, "no policy named 'SECCPP'"),
+            (36, "no filter list named 'wanna'"),
+        ],
+    },
+    Case {
+        file: "32_choice_errorlevel_menu.bat",
+        extra: &[],
+        counts: (8, 1, 0),
+        failures: &[(34, "no policy named 'SECCPP'")],
+    },
+    Case {
+        file: "33_gbk_firewall_ports.bat",
+        extra: &[],
+        counts: (0, 0, 5),
+        failures: &[],
+    },
+    Case {
+        file: "34_advfirewall_only.bat",
+        extra: &[],
+        counts: (0, 0, 5),
+        failures: &[],
+    },
+    Case {
+        file: "35_menu_missing_label.bat",
+        extra: &["--set", "start=1", "--set", "start=3", "--set", "start=6"],
+        counts: (5, 1, 5),
+        failures: &[(15, "the batch label 'quit' does not exist")],
+    },
+    Case {
+        file: "36_closeport_filter_pairs.bat",
+        extra: &[],
+        counts: (13, 0, 1),
+        failures: &[],
+    },
 ];
 
 fn run(file: &str, extra: &[&str]) -> serde_json::Value {
@@ -296,6 +379,12 @@ fn the_encoding_is_reported() {
         "guessed (not valid UTF-8)"
     );
     assert_eq!(run("20_notepad_unicode.cmd", &[])["encoding"], "UTF-16LE");
+    assert_eq!(run("33_gbk_firewall_ports.bat", &[])["encoding"], "GBK");
+    assert_eq!(run("36_closeport_filter_pairs.bat", &[])["encoding"], "GBK");
+    assert_eq!(
+        run("29_shared_prefix_block_list.bat", &[])["encoding_chosen_by"],
+        "chcp 65001 at line 3"
+    );
     assert_eq!(run("02_rem_blocks.bat", &[])["encoding"], "UTF-8");
 }
 
@@ -309,11 +398,42 @@ fn every_fixture_is_in_the_table() {
         .filter(|n| n.ends_with(".bat") || n.ends_with(".cmd"))
         .collect();
     scripts.sort();
-    assert!(scripts.len() >= 25, "{} fixtures", scripts.len());
+    assert!(scripts.len() >= 36, "{} fixtures", scripts.len());
     for s in scripts {
         assert!(
             CASES.iter().any(|c| c.file == s),
             "{s} has no expected counts"
         );
     }
+}
+
+#[test]
+fn menus_stop_when_the_answers_run_out_and_prefixes_are_named() {
+    let v = run("28_menu_loop_answers.bat", &["--set", "choice=1"]);
+    let skip = &v["skips"][0];
+    assert_eq!(skip["line"], 14);
+    assert_eq!(skip["command"], "set /p choice=");
+    let why = skip["why"].as_str().unwrap_or("");
+    assert!(
+        why.starts_with("'set /p choice=' asks again (2nd time): the 1 answer given"),
+        "{why}"
+    );
+    let v = run("29_shared_prefix_block_list.bat", &[]);
+    let warnings: Vec<&str> = v["warnings"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|w| w.as_str()).collect())
+        .unwrap_or_default();
+    let prefix: Vec<&&str> = warnings
+        .iter()
+        .filter(|w| w.contains("'filter=' (column 54) could be filterlist, filteraction"))
+        .collect();
+    assert_eq!(prefix.len(), 2, "{warnings:?}");
+    assert!(
+        prefix[0].contains("29_shared_prefix_block_list.bat:33: "),
+        "{prefix:?}"
+    );
+    assert!(
+        prefix[1].contains("29_shared_prefix_block_list.bat:34: "),
+        "{prefix:?}"
+    );
 }

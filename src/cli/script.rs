@@ -21,7 +21,7 @@ pub struct Args {
     #[arg(long)]
     pub continue_on_error: bool,
     /// Define a variable before the first line; also answers `set /p NAME=` and `choice`
-    /// (as CHOICE=Y).
+    /// (as CHOICE=Y). Each one answers one prompt: repeat it for a menu that asks again.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<String>,
     /// The file's code page when it is not UTF-8: gbk, big5, shift_jis, euc-kr,

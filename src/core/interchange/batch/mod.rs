@@ -53,8 +53,9 @@ impl Files for NoFiles {
 pub struct Options {
     /// Apply what can be applied and report the rest (else: all or nothing).
     pub continue_on_error: bool,
-    /// `--set NAME=VALUE`: variables defined before the first line; also the answers to
-    /// `set /p NAME=` and `choice` (as `CHOICE`).
+    /// `--set NAME=VALUE`: variables defined before the first line (the last one given
+    /// for a name wins); also the answers to `set /p NAME=` and `choice` (as `CHOICE`),
+    /// one prompt each in the order given.
     pub sets: Vec<(String, String)>,
     /// `%1`..`%9`.
     pub args: Vec<String>,

@@ -345,9 +345,10 @@ fn run_line(
         ));
     }
     let rest = &args[i..];
+    params::take_notes();
     let done = match level {
-        Level::Static => dispatch_static(snap, rest, n, end_col)?,
-        Level::Dynamic => dynamic::dispatch(snap, rest, n, end_col)?,
+        Level::Static => dispatch_static(snap, rest, n, end_col),
+        Level::Dynamic => dynamic::dispatch(snap, rest, n, end_col),
         Level::Root | Level::Ipsec => {
             let a = &rest[0];
             let here = if level == Level::Root {
@@ -365,6 +366,12 @@ fn run_line(
             ));
         }
     };
+    // Shared-prefix readings come first: they explain what the command did.
+    let notes = params::take_notes();
+    let mut done = done?;
+    if !notes.is_empty() {
+        done.warnings.splice(0..0, notes);
+    }
     Ok(LineResult::Done(Some(done)))
 }
 

@@ -1,10 +1,31 @@
 //! Binds a command's arguments to its parameters the way netsh does: tags are
-//! case-insensitive and may be abbreviated to any unambiguous prefix (`srca=`, `mir=`,
-//! `qmsec=`), and untagged values fill the parameters in their documented order. The
-//! tables below give, per command, the parameter names in netsh's positional order.
+//! case-insensitive and may be abbreviated to a prefix (`srca=`, `mir=`, `qmsec=`), and
+//! untagged values fill the parameters in their documented order. The tables below give,
+//! per command, the parameter names in netsh's positional order.
+//!
+//! A prefix that several parameters share (`filter=` in `add rule`: filterlist and
+//! filteraction) is read as the first of them in that order, as NetShell's tag matcher
+//! does: it walks the command's tag table and takes the first tag the word is a prefix of
+//! (Microsoft documents only the command rule, "the shortest unambiguous string"; the tag
+//! rule is taken from scripts that rely on it, such as the widely copied 2007 Korean
+//! China-block list, `add rule name=3 policy=… filter=China_block filteraction=Block`).
+//! The reading is reported as a warning naming the parameter chosen, drained by the
+//! netsh line runner with [`take_notes`].
+
+use std::cell::RefCell;
 
 use super::NetshError;
 use super::lexer::Arg;
+
+thread_local! {
+    /// Warnings from [`bind`] about shared prefixes, for the command being run.
+    static NOTES: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The warnings [`bind`] left for the command just run (and forgets them).
+pub fn take_notes() -> Vec<String> {
+    NOTES.with(|n| std::mem::take(&mut *n.borrow_mut()))
+}
 
 /// One documented parameter of a command.
 #[derive(Debug, Clone, Copy)]
@@ -269,7 +290,8 @@ pub fn usage(command: &str, spec: &[Param]) -> String {
     s
 }
 
-/// Finds the parameter a tag names: exact match first, then a unique prefix.
+/// Finds the parameter a tag names: exact match first, then the first parameter (in
+/// netsh's order) the tag is a prefix of; a shared prefix leaves a note.
 fn resolve_tag(
     command: &str,
     spec: &[Param],
@@ -285,7 +307,6 @@ fn resolve_tag(
         .filter(|&i| spec[i].name.starts_with(&k))
         .collect();
     match matches.as_slice() {
-        [one] => Ok(*one),
         [] => Err(NetshError::new(
             line,
             arg.col,
@@ -300,19 +321,20 @@ fn resolve_tag(
                 )
             },
         )),
-        many => Err(NetshError::new(
-            line,
-            arg.col,
-            key,
-            format!("'{key}' is ambiguous for '{command}'"),
-            format!(
-                "write more of the name: {}",
-                many.iter()
-                    .map(|&i| spec[i].name)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        )),
+        [one] => Ok(*one),
+        [first, ..] => {
+            let names: Vec<&str> = matches.iter().map(|&i| spec[i].name).collect();
+            NOTES.with(|n| {
+                n.borrow_mut().push(format!(
+                    "'{key}=' (column {}) could be {}: read as {}= (netsh takes the first \
+                     in its order); write the name in full",
+                    arg.col,
+                    names.join(", "),
+                    spec[*first].name
+                ))
+            });
+            Ok(*first)
+        }
     }
 }
 
@@ -386,10 +408,27 @@ mod tests {
         assert_eq!(b.value("mirrored"), Some("no"));
         assert_eq!(b.value("dstport"), Some("1434"));
 
+        take_notes();
         let args = split("filterlist=L srcaddr=any dst=me", 1).expect("lexes");
-        let e = bind("add filter", ADD_FILTER, &args, 1, 40).expect_err("ambiguous");
-        assert!(e.message.contains("ambiguous"), "{e}");
-        assert!(e.hint.contains("dstaddr, dstmask, dstport"), "{e}");
+        let b = bind("add filter", ADD_FILTER, &args, 1, 40).expect("shared prefix");
+        assert_eq!(b.value("dstaddr"), Some("me"));
+        assert_eq!(
+            take_notes(),
+            vec![
+                "'dst=' (column 26) could be dstaddr, dstmask, dstport: read as dstaddr= \
+                 (netsh takes the first in its order); write the name in full"
+                    .to_string()
+            ]
+        );
+        assert!(take_notes().is_empty(), "drained");
+
+        // The 2007 China-block list's `filter=` in `add rule`: filterlist comes first.
+        let args =
+            split("name=3 policy=P filter=China_block filteraction=Block", 1).expect("lexes");
+        let b = bind("add rule", ADD_RULE, &args, 1, 60).expect("binds");
+        assert_eq!(b.value("filterlist"), Some("China_block"));
+        assert_eq!(b.value("filteraction"), Some("Block"));
+        assert_eq!(take_notes().len(), 1);
 
         let args = split("filterlist=L srcaddr=any", 1).expect("lexes");
         let e = bind("add filter", ADD_FILTER, &args, 1, 40).expect_err("missing");

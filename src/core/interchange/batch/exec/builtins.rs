@@ -1,6 +1,7 @@
 //! The commands the interpreter runs itself: simple commands (dispatching IPsec ones to
 //! `commands`), `chcp`, `set` and `set /a`, interactive input (`set /p`, `choice`, answered
-//! from `--set`), `call :label` and `call other.bat`. Part of the interpreter (`exec`).
+//! from `--set`, one prompt per answer), `start /wait CMD` (as CMD), `call :label` and
+//! `call other.bat`. Part of the interpreter (`exec`).
 
 use super::super::decode::{Source, for_code_page};
 use super::super::expand;
@@ -86,6 +87,14 @@ impl Interp<'_> {
                 Flow::Next
             }
             "choice" => self.choice(rest, prog, line),
+            "start" => match start_wait(rest) {
+                // `start /wait [/b] CMD`: cmd.exe runs CMD and waits, so it acts in order.
+                Some(inner) => {
+                    let (w, r) = split_word(inner);
+                    self.command(w, r, inner, prog, line)
+                }
+                None => self.command(word, rest, text, prog, line),
+            },
             _ => self.command(word, rest, text, prog, line),
         }
     }
@@ -116,21 +125,58 @@ impl Interp<'_> {
         }
     }
 
-    pub(super) fn answer(&self, name: &str) -> Option<String> {
-        self.opts
+    /// The answer to the next prompt into `name`: each `--set NAME=VALUE` answers one
+    /// prompt, in the order given (a menu that loops back to its `set /p` reads the next
+    /// one). `Err(n)` when none is left: `n` prompts were already answered.
+    pub(super) fn answer(&mut self, name: &str) -> Result<String, usize> {
+        let key = name.to_ascii_lowercase();
+        let given: Vec<&String> = self
+            .opts
             .sets
             .iter()
-            .rev()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone())
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+            .collect();
+        let slot = match self.answered.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
+            None => {
+                self.answered.push((key, 0));
+                self.answered.len() - 1
+            }
+        };
+        let used = self.answered[slot].1;
+        match given.get(used) {
+            Some(v) => {
+                self.answered[slot].1 += 1;
+                Ok((*v).clone())
+            }
+            None => Err(used),
+        }
     }
 
     /// Interactive input without a `--set` answer.
-    pub(super) fn needs_input(&mut self, prog: usize, line: usize, what: &str, name: &str) -> Flow {
+    /// `used`: the prompts into `name` already answered (their answers are used up).
+    pub(super) fn needs_input(
+        &mut self,
+        prog: usize,
+        line: usize,
+        what: &str,
+        name: &str,
+        used: usize,
+    ) -> Flow {
         let file = self.programs[prog].name.clone();
-        let message = format!(
-            "'{what}' waits for input into {name}: give the answer with --set {name}=VALUE"
-        );
+        let message = if used == 0 {
+            format!("'{what}' waits for input into {name}: give the answer with --set {name}=VALUE")
+        } else {
+            format!(
+                "'{what}' asks again ({} time): the {used} answer{} given with --set {name}= \
+                 {} used up; each --set {name}=VALUE answers one prompt, so repeat it for \
+                 the next",
+                ordinal(used + 1),
+                if used == 1 { "" } else { "s" },
+                if used == 1 { "is" } else { "are" },
+            )
+        };
         if self.opts.continue_on_error {
             self.out.entries.push(Entry {
                 status: Status::Skipped,
@@ -164,11 +210,11 @@ impl Interp<'_> {
             .unwrap_or_else(|| "YN".into())
             .to_ascii_uppercase();
         let pick = match (opt("/d"), opt("/t")) {
-            (Some(d), Some(_)) => Some(d),
-            _ => self.answer("CHOICE"),
-        };
-        let Some(pick) = pick else {
-            return self.needs_input(prog, line, "choice", "CHOICE");
+            (Some(d), Some(_)) => d,
+            _ => match self.answer("CHOICE") {
+                Ok(v) => v,
+                Err(used) => return self.needs_input(prog, line, "choice", "CHOICE", used),
+            },
         };
         let up = pick.to_ascii_uppercase();
         let level = choices
@@ -199,11 +245,11 @@ impl Interp<'_> {
             let body = expand::unquote(r[2..].trim());
             let name = body.split('=').next().unwrap_or("").trim().to_string();
             return match self.answer(&name) {
-                Some(v) => {
+                Ok(v) => {
                     self.vars.set(&name, &v);
                     Flow::Next
                 }
-                None => self.needs_input(prog, line, &format!("set /p {name}="), &name),
+                Err(used) => self.needs_input(prog, line, &format!("set /p {name}="), &name, used),
             };
         }
         let body = if let Some(q) = r.strip_prefix('"') {
@@ -374,4 +420,40 @@ impl Interp<'_> {
             _ => Flow::Next,
         }
     }
+}
+
+/// `2nd`, `3rd`, `4th`, … for messages.
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+/// The command `start /wait` runs (`start ["title"] [/b] [/min] [/d DIR] … /wait CMD
+/// ARGS`), or `None` when `/wait` is missing (the command would run alongside the script,
+/// so it is skipped like any other `start`) or no command follows.
+fn start_wait(rest: &str) -> Option<&str> {
+    let mut r = rest.trim_start();
+    // A first quoted word is the window title.
+    if let Some(q) = r.strip_prefix('"') {
+        r = q.split_once('"').map(|(_, after)| after)?.trim_start();
+    }
+    let mut wait = false;
+    while let Some(opt) = r.strip_prefix('/') {
+        let (flag, after) = split_word(opt);
+        let f = flag.to_ascii_lowercase();
+        r = after.trim_start();
+        match f.as_str() {
+            "wait" => wait = true,
+            // Options that take a value in the next word.
+            "d" | "node" | "affinity" => r = split_word(r).1.trim_start(),
+            _ => {}
+        }
+    }
+    (wait && !r.is_empty()).then_some(r)
 }

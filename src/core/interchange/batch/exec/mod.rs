@@ -57,6 +57,8 @@ pub(super) struct Interp<'a> {
     steps: usize,
     depth: usize,
     pub programs: Vec<Program>,
+    /// Prompts answered so far per variable (lower case): the next `--set` answer to use.
+    answered: Vec<(String, usize)>,
     /// Physical line of each `\n`-separated part of the logical line being run.
     line_map: Vec<usize>,
 }
@@ -97,6 +99,7 @@ impl<'a> Interp<'a> {
             steps: 0,
             depth: 0,
             programs: Vec::new(),
+            answered: Vec::new(),
             line_map: Vec::new(),
         }
     }
