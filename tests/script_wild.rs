@@ -303,7 +303,16 @@ const CASES: &[Case] = &[
         counts: (13, 0, 1),
         failures: &[],
     },
+    Case {
+        file: "37_closeport_icmp_port.bat",
+        extra: &[],
+        counts: (11, 2, 0),
+        failures: &[(19, ICMP_PORT), (21, ICMP_PORT)],
+    },
 ];
+
+const ICMP_PORT: &str = "a port needs protocol TCP or UDP, not ICMP (netsh's own help: \
+                         \"If you specify a port, acceptable value is TCP or UDP\")";
 
 fn run(file: &str, extra: &[&str]) -> serde_json::Value {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wild");
@@ -398,7 +407,7 @@ fn every_fixture_is_in_the_table() {
         .filter(|n| n.ends_with(".bat") || n.ends_with(".cmd"))
         .collect();
     scripts.sort();
-    assert!(scripts.len() >= 36, "{} fixtures", scripts.len());
+    assert!(scripts.len() >= 37, "{} fixtures", scripts.len());
     for s in scripts {
         assert!(
             CASES.iter().any(|c| c.file == s),
@@ -435,5 +444,16 @@ fn menus_stop_when_the_answers_run_out_and_prefixes_are_named() {
     assert!(
         prefix[1].contains("29_shared_prefix_block_list.bat:34: "),
         "{prefix:?}"
+    );
+}
+
+#[test]
+fn a_port_on_icmp_names_netsh_rule_and_the_fix() {
+    let v = run("37_closeport_icmp_port.bat", &[]);
+    let f = &v["failures"][0];
+    assert_eq!(f["column"], 81);
+    assert_eq!(
+        f["hint"],
+        "drop dstport=255 to match all ICMP traffic, or use protocol=TCP or protocol=UDP"
     );
 }

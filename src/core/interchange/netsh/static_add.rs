@@ -214,18 +214,22 @@ pub fn filter_spec(
         f.dst_port = values::port(a, line)?;
     }
     if (f.src_port != 0 || f.dst_port != 0) && !f.protocol.has_ports() {
-        let at = b
-            .get("srcport")
-            .filter(|_| f.src_port != 0)
-            .or(b.get("dstport"));
+        let from_src = f.src_port != 0 && b.get("srcport").is_some();
+        let key = if from_src { "srcport" } else { "dstport" };
+        let at = b.get(key).or(b.get("dstport"));
         return Err(cmd.err(
             at.map_or(cmd.end_col, |a| a.value_col),
             at.map_or(String::new(), |a| a.value.clone()),
             format!(
-                "a port needs protocol TCP or UDP, not {}",
+                "a port needs protocol TCP or UDP, not {} (netsh's own help: \"If you specify a \
+                 port, acceptable value is TCP or UDP\")",
                 values::protocol_word(f.protocol)
             ),
-            "add protocol=TCP or protocol=UDP, or drop the port",
+            format!(
+                "drop {key}={} to match all {} traffic, or use protocol=TCP or protocol=UDP",
+                if from_src { f.src_port } else { f.dst_port },
+                values::protocol_word(f.protocol)
+            ),
         ));
     }
     outside_mask(&f.source, "source", warnings);
