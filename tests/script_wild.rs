@@ -309,6 +309,12 @@ const CASES: &[Case] = &[
         counts: (11, 2, 0),
         failures: &[(19, ICMP_PORT), (21, ICMP_PORT)],
     },
+    Case {
+        file: "38_netsh_exec_list.bat",
+        extra: &[],
+        counts: (13, 0, 0),
+        failures: &[],
+    },
 ];
 
 const ICMP_PORT: &str = "a port needs protocol TCP or UDP, not ICMP (netsh's own help: \
@@ -407,7 +413,7 @@ fn every_fixture_is_in_the_table() {
         .filter(|n| n.ends_with(".bat") || n.ends_with(".cmd"))
         .collect();
     scripts.sort();
-    assert!(scripts.len() >= 37, "{} fixtures", scripts.len());
+    assert!(scripts.len() >= 38, "{} fixtures", scripts.len());
     for s in scripts {
         assert!(
             CASES.iter().any(|c| c.file == s),
@@ -455,5 +461,26 @@ fn a_port_on_icmp_names_netsh_rule_and_the_fix() {
     assert_eq!(
         f["hint"],
         "drop dstport=255 to match all ICMP traffic, or use protocol=TCP or protocol=UDP"
+    );
+}
+
+#[test]
+fn warnings_from_a_netsh_exec_list_name_the_list_file_and_line() {
+    let v = run("38_netsh_exec_list.bat", &[]);
+    let warnings: Vec<&str> = v["warnings"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|w| w.as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(warnings.len(), 5, "{warnings:?}");
+    assert!(
+        warnings[0].ends_with(
+            "38_block_list.txt:20: source 198.51.100.7 has bits outside its mask \
+             255.255.255.0; `ipsedit check` offers the fix"
+        ),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings[3].contains("38_block_list.txt:33: 'filter=' (column 47) could be filterlist"),
+        "{warnings:?}"
     );
 }
