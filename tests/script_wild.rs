@@ -315,6 +315,27 @@ const CASES: &[Case] = &[
         counts: (13, 0, 0),
         failures: &[],
     },
+    Case {
+        file: "39_smb_request_action_cp1252.cmd",
+        extra: &[],
+        counts: (4, 2, 0),
+        failures: &[
+            (7, "unknown action 'request'"),
+            (8, "no filter action named 'Demander la sécurité'"),
+        ],
+    },
+    Case {
+        file: "40_quoted_names_3389_big5.bat",
+        extra: &[],
+        counts: (11, 0, 1),
+        failures: &[],
+    },
+    Case {
+        file: "41_positional_names.cmd",
+        extra: &[],
+        counts: (6, 0, 0),
+        failures: &[],
+    },
 ];
 
 const ICMP_PORT: &str = "a port needs protocol TCP or UDP, not ICMP (netsh's own help: \
@@ -401,6 +422,14 @@ fn the_encoding_is_reported() {
         "chcp 65001 at line 3"
     );
     assert_eq!(run("02_rem_blocks.bat", &[])["encoding"], "UTF-8");
+    assert_eq!(
+        run("39_smb_request_action_cp1252.cmd", &[])["encoding"],
+        "windows-1252"
+    );
+    assert_eq!(
+        run("40_quoted_names_3389_big5.bat", &[])["encoding"],
+        "Big5"
+    );
 }
 
 #[test]
@@ -413,7 +442,7 @@ fn every_fixture_is_in_the_table() {
         .filter(|n| n.ends_with(".bat") || n.ends_with(".cmd"))
         .collect();
     scripts.sort();
-    assert!(scripts.len() >= 38, "{} fixtures", scripts.len());
+    assert!(scripts.len() >= 41, "{} fixtures", scripts.len());
     for s in scripts {
         assert!(
             CASES.iter().any(|c| c.file == s),
