@@ -274,13 +274,12 @@ impl EffectiveTable {
     /// id that is not in the snapshot evaluates as no policy.
     pub fn build(snapshot: &Snapshot, policy: Option<Id>, host: &HostContext) -> EffectiveTable {
         let context = ResolvedContext::resolve(host);
-        // One vector for the whole table: the exemption rows, then the filter and dynamic
-        // rows, sorted in place below (no second copy of 100,000 rows).
-        let mut filter_rows = exemption_rows(&context);
-        let exemption_count = filter_rows.len();
+        let mut rows = exemption_rows(&context);
+        let exemption_count = rows.len();
         let policy = policy
             .or(snapshot.assigned)
             .and_then(|id| snapshot.policy(id));
+        let mut filter_rows = Vec::new();
         if let Some(p) = policy {
             let policy_name: Arc<str> = Arc::from(p.name.as_str());
             for rule in p.rules.iter().filter(|r| r.active) {
@@ -348,8 +347,7 @@ impl EffectiveTable {
         }
         // Stable order: at equal weight and action, policy order then dynamic order. Sort
         // small keys, not the rows: rows are large and moving them dominated the build.
-        let tail = &mut filter_rows[exemption_count..];
-        let mut order: Vec<(u32, usize)> = tail
+        let mut order: Vec<(u32, usize)> = filter_rows
             .iter()
             .enumerate()
             .map(|(i, r)| {
@@ -358,9 +356,9 @@ impl EffectiveTable {
             })
             .collect();
         order.sort_unstable();
-        let mut from: Vec<usize> = order.into_iter().map(|(_, i)| i).collect();
-        permute(tail, &mut from);
-        let mut rows = filter_rows;
+        let mut slots: Vec<Option<Row>> = filter_rows.into_iter().map(Some).collect();
+        rows.reserve(order.len());
+        rows.extend(order.into_iter().filter_map(|(_, i)| slots[i].take()));
         for (i, r) in rows.iter_mut().enumerate() {
             r.index = i;
         }
@@ -448,26 +446,6 @@ fn expand(
                 };
                 out.push(make_row(r, action, tunnel, o, ctx));
             }
-        }
-    }
-}
-
-/// Puts `v[from[k]]` at position `k` for every `k`, in place, by following the cycles of
-/// the permutation (each element moves once; `from` is used up as the visited marker).
-fn permute<T>(v: &mut [T], from: &mut [usize]) {
-    for start in 0..from.len() {
-        if from[start] == usize::MAX {
-            continue;
-        }
-        let mut at = start;
-        loop {
-            let src = from[at];
-            from[at] = usize::MAX;
-            if src == start {
-                break;
-            }
-            v.swap(at, src);
-            at = src;
         }
     }
 }
@@ -610,21 +588,4 @@ fn exemption_rows(ctx: &ResolvedContext) -> Vec<Row> {
         }
     }
     rows
-}
-
-#[cfg(test)]
-mod permute_tests {
-    use super::permute;
-
-    #[test]
-    fn permute_puts_each_source_at_its_slot() {
-        // Two cycles (0 2 4) (1 3) and a fixed point 5.
-        let mut v = vec!['a', 'b', 'c', 'd', 'e', 'f'];
-        let mut from = vec![2, 3, 4, 1, 0, 5];
-        permute(&mut v, &mut from);
-        assert_eq!(v, ['c', 'd', 'e', 'b', 'a', 'f']);
-        let mut empty: Vec<u8> = Vec::new();
-        permute(&mut empty, &mut []);
-        assert!(empty.is_empty());
-    }
 }
