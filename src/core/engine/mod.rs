@@ -57,4 +57,4 @@ pub use header::{Header, Net};
 pub use packet::{Packet, PacketError};
 pub use reach::{HeaderSpace, ReachItem, SpaceError, reach};
 pub use replay::{Replay, ReplayReport};
-pub use table::{Direction, EffectiveTable, Origin, OriginKind, PolicyRef, Row};
+pub use table::{Direction, EffectiveTable, Origin, OriginKind, OriginShared, PolicyRef, Row};

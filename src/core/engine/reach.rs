@@ -445,10 +445,12 @@ impl Grid {
 }
 
 /// Keeps the values `keep` accepts, each once, in first-seen order.
+/// The set uses the engine's small integer hasher, as its other indexes do: the grid
+/// holds tens of thousands of candidate values on a big table.
 fn ordered<T: Copy + Eq + std::hash::Hash>(v: Vec<T>, keep: impl Fn(&T) -> bool) -> Vec<T> {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen: FastMap<T, ()> = FastMap::default();
     v.into_iter()
-        .filter(|x| keep(x) && seen.insert(*x))
+        .filter(|x| keep(x) && seen.insert(*x, ()).is_none())
         .collect()
 }
 

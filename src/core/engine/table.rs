@@ -45,64 +45,119 @@ pub enum OriginKind {
 
 /// Where a row comes from. Names are for people and the JSON contract; ids are for
 /// exporters (netdiag prints the filter id and, as "Policy Id", the filter action id).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// What differs per row (kind, exemption, the filter's position and id, the mirror flag)
+/// is stored here; what every row of one rule, dynamic rule or exemption shares (names,
+/// ids, why, command) lives once in an [`OriginShared`] behind an `Arc`, reached through
+/// `Deref` (`origin.rule`, `origin.policy_id` read as fields). A row's origin costs a
+/// pointer, not a copy of every name and id: at 100,000 rows that is the difference
+/// between a table that fits the cache and one that is re-faulted from fresh pages on
+/// every build. The JSON is unchanged: one flat object, as before.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
     pub kind: OriginKind,
     pub exemption: Option<Exemption>,
-    #[serde(serialize_with = "opt_name")]
-    pub policy: Option<Arc<str>>,
-    #[serde(serialize_with = "opt_name")]
-    pub rule: Option<Arc<str>>,
-    #[serde(serialize_with = "opt_name")]
-    pub filter_list: Option<Arc<str>>,
     /// 0-based position of the filter in its list (shown to people as index + 1).
     pub filter_index: Option<usize>,
-    /// Why an exemption row is active.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub why: Option<String>,
     /// True for the reverse row of a mirrored filter.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub reversed: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub policy_id: Option<Id>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rule_id: Option<Id>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub filter_list_id: Option<Id>,
     /// The filter's id (for dynamic rules, the dynamic rule's filter id).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub filter_id: Option<Id>,
+    shared: Arc<OriginShared>,
+}
+
+/// The part of an [`Origin`] shared by the rows of one rule (or dynamic rule, or active
+/// exemption).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OriginShared {
+    pub policy: Option<Arc<str>>,
+    pub rule: Option<Arc<str>>,
+    pub filter_list: Option<Arc<str>>,
+    /// Why an exemption row is active.
+    pub why: Option<String>,
+    pub policy_id: Option<Id>,
+    pub rule_id: Option<Id>,
+    pub filter_list_id: Option<Id>,
     /// The filter action's id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub action_id: Option<Id>,
-    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "opt_name")]
     pub action_name: Option<Arc<str>>,
     /// For dynamic rules: the rule's id and the command that created it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dynamic_id: Option<Id>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
 }
 
+impl std::ops::Deref for Origin {
+    type Target = OriginShared;
+    fn deref(&self) -> &OriginShared {
+        &self.shared
+    }
+}
+
+/// The JSON contract of a row's origin (field order and omissions as they always were).
+#[derive(Serialize)]
+struct OriginJson<'a> {
+    kind: OriginKind,
+    exemption: Option<Exemption>,
+    policy: Option<&'a str>,
+    rule: Option<&'a str>,
+    filter_list: Option<&'a str>,
+    filter_index: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    why: Option<&'a str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    reversed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    policy_id: Option<Id>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_id: Option<Id>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    filter_list_id: Option<Id>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    filter_id: Option<Id>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    action_id: Option<Id>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    action_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dynamic_id: Option<Id>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    command: Option<&'a str>,
+}
+
+impl Serialize for Origin {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let sh = &*self.shared;
+        OriginJson {
+            kind: self.kind,
+            exemption: self.exemption,
+            policy: sh.policy.as_deref(),
+            rule: sh.rule.as_deref(),
+            filter_list: sh.filter_list.as_deref(),
+            filter_index: self.filter_index,
+            why: sh.why.as_deref(),
+            reversed: self.reversed,
+            policy_id: sh.policy_id,
+            rule_id: sh.rule_id,
+            filter_list_id: sh.filter_list_id,
+            filter_id: self.filter_id,
+            action_id: sh.action_id,
+            action_name: sh.action_name.as_deref(),
+            dynamic_id: sh.dynamic_id,
+            command: sh.command.as_deref(),
+        }
+        .serialize(s)
+    }
+}
+
 impl Origin {
-    fn empty(kind: OriginKind) -> Origin {
+    fn new(kind: OriginKind, shared: Arc<OriginShared>) -> Origin {
         Origin {
             kind,
             exemption: None,
-            policy: None,
-            rule: None,
-            filter_list: None,
             filter_index: None,
-            why: None,
             reversed: false,
-            policy_id: None,
-            rule_id: None,
-            filter_list_id: None,
             filter_id: None,
-            action_id: None,
-            action_name: None,
-            dynamic_id: None,
-            command: None,
+            shared,
         }
     }
 
@@ -176,14 +231,6 @@ impl Row {
     }
 }
 
-/// Names are shared between the rows of one rule (`Arc<str>`), written as plain strings.
-fn opt_name<S: Serializer>(n: &Option<Arc<str>>, s: S) -> Result<S::Ok, S::Error> {
-    match n {
-        Some(n) => s.serialize_str(n),
-        None => s.serialize_none(),
-    }
-}
-
 pub(crate) fn behavior_word<S: Serializer>(b: &Behavior, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(b.word())
 }
@@ -242,22 +289,23 @@ impl EffectiveTable {
                 ) else {
                     continue; // dangling: check reports E001
                 };
-                let rule_name: Arc<str> = Arc::from(rule.name.as_str());
-                let list_name: Arc<str> = Arc::from(list.name.as_str());
-                let action_name: Arc<str> = Arc::from(action.name.as_str());
+                let shared = Arc::new(OriginShared {
+                    policy: Some(policy_name.clone()),
+                    rule: Some(Arc::from(rule.name.as_str())),
+                    filter_list: Some(Arc::from(list.name.as_str())),
+                    policy_id: Some(p.id),
+                    rule_id: Some(rule.id),
+                    filter_list_id: Some(list.id),
+                    action_id: Some(action.id),
+                    action_name: Some(Arc::from(action.name.as_str())),
+                    ..OriginShared::default()
+                });
+                filter_rows.reserve(list.filters.len());
                 for (i, f) in list.filters.iter().enumerate() {
                     let origin = Origin {
-                        policy: Some(policy_name.clone()),
-                        rule: Some(rule_name.clone()),
-                        filter_list: Some(list_name.clone()),
                         filter_index: Some(i),
-                        policy_id: Some(p.id),
-                        rule_id: Some(rule.id),
-                        filter_list_id: Some(list.id),
                         filter_id: Some(f.id),
-                        action_id: Some(action.id),
-                        action_name: Some(action_name.clone()),
-                        ..Origin::empty(OriginKind::Filter)
+                        ..Origin::new(OriginKind::Filter, shared.clone())
                     };
                     expand(
                         f,
@@ -272,13 +320,16 @@ impl EffectiveTable {
             }
         }
         for d in &snapshot.dynamic {
-            let origin = Origin {
-                filter_id: Some(d.filter.id),
+            let shared = Arc::new(OriginShared {
                 action_id: Some(d.action.id),
                 action_name: Some(Arc::from(d.action.name.as_str())),
                 dynamic_id: Some(d.id),
                 command: Some(d.origin.clone()),
-                ..Origin::empty(OriginKind::Dynamic)
+                ..OriginShared::default()
+            });
+            let origin = Origin {
+                filter_id: Some(d.filter.id),
+                ..Origin::new(OriginKind::Dynamic, shared)
             };
             let start = filter_rows.len();
             expand(
@@ -405,12 +456,20 @@ fn expand(
 /// so of such a pair the more restrictive action (sorted first at equal weight) decides
 /// packets both ways: the table shows both, `explain` names the one that decided.
 fn split_directions(rows: &mut Vec<Row>, start: usize, out: &FilterAction) {
+    // The rows of one dynamic rule share one origin part; the outbound ones share another.
+    let Some(first) = rows.get(start) else {
+        return;
+    };
+    let shared = Arc::new(OriginShared {
+        action_id: Some(out.id),
+        action_name: Some(Arc::from(out.name.as_str())),
+        ..(*first.origin.shared).clone()
+    });
     let set = |r: &mut Row| {
         r.action = out.behavior;
         r.inpass = out.inpass;
         r.soft = out.soft;
-        r.origin.action_id = Some(out.id);
-        r.origin.action_name = Some(Arc::from(out.name.as_str()));
+        r.origin.shared = shared.clone();
     };
     let mut pairs = Vec::new();
     for r in rows.iter_mut().skip(start) {
@@ -502,6 +561,10 @@ fn exemption_rows(ctx: &ResolvedContext) -> Vec<Row> {
             }
             Exemption::Ipv6 => headers.push(Header::IPV6_ALL),
         }
+        let shared = Arc::new(OriginShared {
+            why: Some(active.why.clone()),
+            ..OriginShared::default()
+        });
         for h in headers {
             rows.push(Row {
                 index: 0,
@@ -515,8 +578,7 @@ fn exemption_rows(ctx: &ResolvedContext) -> Vec<Row> {
                 action: Behavior::Permit,
                 origin: Origin {
                     exemption: Some(active.exemption),
-                    why: Some(active.why.clone()),
-                    ..Origin::empty(OriginKind::Exemption)
+                    ..Origin::new(OriginKind::Exemption, shared.clone())
                 },
                 inpass: false,
                 soft: false,
