@@ -7,13 +7,15 @@ use crate::core::model::{Address, DynamicRule, Filter, Id, Snapshot};
 
 use super::apply::{build_action, first_present, parse_specs, rule_settings};
 use super::args::CommandLine;
+use super::lexer::command_text;
 use super::spec::{Spec, Wrap};
 use super::{IpseccmdError, Outcome};
 
 pub(super) fn dynamic_mode(
     s: &mut Snapshot,
     cmd: &CommandLine,
-    origin: &str,
+    program: &str,
+    args: &[String],
     out: &mut Outcome,
 ) -> Result<(), IpseccmdError> {
     let static_only = first_present(&[
@@ -64,10 +66,11 @@ pub(super) fn dynamic_mode(
     }
     let settings = rule_settings(cmd)?;
     let specs = parse_specs(s, cmd, settings.tunnel.is_some(), out)?;
-    for (text, spec) in specs {
+    let origin = command_text(program, args);
+    for (text, spec) in cmd.filters.iter().zip(specs) {
         let Spec::Filter { wrap, filter } = spec else {
             return Err(IpseccmdError::new(
-                &text,
+                text,
                 "DEFAULT is a static policy's default response rule",
                 "add -w REG -p \"Policy name\" to configure it",
             ));
