@@ -135,6 +135,11 @@ impl CommandLine<'_> {
     }
 }
 
+/// Whether the token is `-f` (any case, typographic dash).
+pub(super) fn is_filter_switch(token: &str) -> bool {
+    known_switch(token).as_deref() == Some("-f")
+}
+
 /// Parses the argument vector. Warnings collect the repairs made.
 pub(super) fn parse<'a>(
     args: &'a [String],
