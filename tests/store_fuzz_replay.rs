@@ -7,8 +7,11 @@ use std::path::Path;
 
 use ipsedit::core::engine::{HeaderSpace, Packet};
 use ipsedit::core::input::decode_text;
+use ipsedit::core::interchange::batch::{self, NoFiles, Options};
 use ipsedit::core::interchange::ipseccmd::{apply_as, split_command_line, strip_program_name};
 use ipsedit::core::interchange::netsh::{Mode, apply_script};
+use ipsedit::core::interchange::registry::LOCAL_STORE;
+use ipsedit::core::interchange::registry::{regfile, regstore};
 use ipsedit::core::model::Snapshot;
 use ipsedit::core::store::{ChangeSet, decode_ron};
 use ipsedit::core::text::{excerpt, find_unsafe_in_script, is_unsafe_char, output_safe};
@@ -27,6 +30,34 @@ fn netsh_script(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let _ = apply_script(&mut Snapshot::default(), &text, Mode::Transaction);
     let _ = apply_script(&mut Snapshot::default(), &text, Mode::ContinueOnError);
+}
+
+fn batch_script(data: &[u8]) {
+    let _ = batch::run(
+        &mut Snapshot::default(),
+        "fuzz.bat",
+        data,
+        &Options::default(),
+        &NoFiles,
+    );
+    let keep_going = Options {
+        continue_on_error: true,
+        ..Options::default()
+    };
+    let _ = batch::run(
+        &mut Snapshot::default(),
+        "fuzz.bat",
+        data,
+        &keep_going,
+        &NoFiles,
+    );
+}
+
+fn reg_file(data: &[u8]) {
+    let text = regfile::decode_text(data);
+    if let Ok(file) = regfile::parse(&text) {
+        let _ = regstore::apply(&Snapshot::default(), &regstore::changes(&file, LOCAL_STORE));
+    }
 }
 
 fn packet_syntax(data: &[u8]) {
@@ -61,16 +92,20 @@ type Harness = fn(&[u8]);
 #[test]
 fn corpus_and_regressions_replay_without_a_panic() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
-    let targets: [(&str, Harness); 5] = [
+    let targets: [(&str, Harness); 7] = [
         ("ipseccmd_line", ipseccmd_line),
         ("netsh_script", netsh_script),
+        ("batch_script", batch_script),
+        ("reg_file", reg_file),
         ("packet_syntax", packet_syntax),
         ("store_ron", store_ron),
         ("text_input", text_input),
     ];
     let mut replayed = 0;
     let mut failures = Vec::new();
+    let mut empty = Vec::new();
     for (name, harness) in targets {
+        let before = replayed;
         for kind in ["corpus", "regressions"] {
             let Ok(dir) = std::fs::read_dir(root.join(kind).join(name)) else {
                 continue;
@@ -83,7 +118,11 @@ fn corpus_and_regressions_replay_without_a_panic() {
                 replayed += 1;
             }
         }
+        if replayed == before {
+            empty.push(name);
+        }
     }
+    assert!(empty.is_empty(), "no corpus for {empty:?}");
     assert!(replayed >= 90, "only {replayed} inputs replayed");
     assert!(failures.is_empty(), "panicked on: {failures:?}");
 }

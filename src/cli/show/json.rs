@@ -11,14 +11,17 @@
 
 use std::collections::HashMap;
 use std::io::{self, Write};
+use std::net::Ipv4Addr;
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
-use serde_json::ser::{Formatter, PrettyFormatter};
+use serde_json::ser::Formatter;
 
 use super::{action_json, auth_word, default_response_json, dynamic_json, key_exchange_json};
 use crate::cli::CliError;
-use crate::core::model::{Address, Filter, FilterAction, FilterList, Id, Policy, Rule, Snapshot};
+use crate::core::model::{
+    Address, Filter, FilterAction, FilterList, HOST_MASK, Id, Policy, Rule, Snapshot,
+};
 use crate::core::text::is_unsafe_char;
 
 /// Writes the `show --json` document for `policies` to stdout.
@@ -243,7 +246,10 @@ impl Serialize for FilterOut<'_> {
         m.serialize_entry("id", &f.id)?;
         m.serialize_entry("mirrored", &f.mirrored)?;
         m.serialize_entry("protocol", &f.protocol.number())?;
-        m.serialize_entry("protocol_name", &f.protocol.to_string())?;
+        match f.protocol.name() {
+            Some(name) => m.serialize_entry("protocol_name", name)?,
+            None => m.serialize_entry("protocol_name", &f.protocol.to_string())?,
+        }
         m.serialize_entry("source", &AddressOut(&f.source))?;
         m.serialize_entry("src_port", &f.src_port)?;
         m.end()
@@ -260,10 +266,16 @@ impl Serialize for AddressOut<'_> {
             Address::Me => m.serialize_entry("kind", "me")?,
             Address::Any => m.serialize_entry("kind", "any")?,
             Address::Ip { addr, mask } => {
-                m.serialize_entry("addr", &addr.to_string())?;
+                let addr = Dotted::of(*addr);
+                m.serialize_entry("addr", addr.as_str())?;
                 m.serialize_entry("kind", "ip")?;
-                m.serialize_entry("mask", &mask.to_string())?;
-                m.serialize_entry("text", &a.to_string())?;
+                m.serialize_entry("mask", Dotted::of(*mask).as_str())?;
+                if *mask == HOST_MASK {
+                    // What `Address`'s Display writes for a host, without formatting again.
+                    m.serialize_entry("text", addr.as_str())?;
+                } else {
+                    m.serialize_entry("text", &a.to_string())?;
+                }
             }
             Address::Dns { name, resolved } => {
                 m.serialize_entry("kind", "dns")?;
@@ -279,10 +291,79 @@ impl Serialize for AddressOut<'_> {
     }
 }
 
-/// serde_json's pretty formatter, with the characters a terminal would act on (DEL, C1
-/// controls, bidi marks) escaped inside strings; serde_json escapes C0 itself.
+/// An IPv4 address in dotted form, written into a stack buffer: `Ipv4Addr::to_string`
+/// allocated and went through the formatting machinery twice per filter.
+struct Dotted {
+    buf: [u8; 15],
+    len: usize,
+}
+
+impl Dotted {
+    fn of(a: Ipv4Addr) -> Dotted {
+        let mut d = Dotted {
+            buf: [0; 15],
+            len: 0,
+        };
+        for (i, octet) in a.octets().into_iter().enumerate() {
+            if i > 0 {
+                d.push(b'.');
+            }
+            if octet >= 100 {
+                d.push(b'0' + octet / 100);
+            }
+            if octet >= 10 {
+                d.push(b'0' + octet / 10 % 10);
+            }
+            d.push(b'0' + octet % 10);
+        }
+        d
+    }
+
+    fn push(&mut self, b: u8) {
+        if let Some(slot) = self.buf.get_mut(self.len) {
+            *slot = b;
+            self.len += 1;
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        // Only ASCII digits and dots were written.
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+    }
+}
+
+/// serde_json's pretty formatter (two-space indent), with the characters a terminal would
+/// act on (DEL, C1 controls, bidi marks) escaped inside strings; serde_json escapes C0
+/// itself. The indentation is written in one call per line, not two bytes at a time.
 #[derive(Default)]
-struct TerminalSafe(PrettyFormatter<'static>);
+struct TerminalSafe {
+    indent: usize,
+    has_value: bool,
+}
+
+/// Enough spaces for any depth the document has (deeper levels write them in pieces).
+const SPACES: &[u8; 64] = b"                                                                ";
+
+impl TerminalSafe {
+    fn newline_indent<W: ?Sized + Write>(&self, w: &mut W, comma: bool) -> io::Result<()> {
+        w.write_all(if comma { b",\n" } else { b"\n" })?;
+        let mut n = self.indent * 2;
+        while n > 0 {
+            let k = n.min(SPACES.len());
+            w.write_all(&SPACES[..k])?;
+            n -= k;
+        }
+        Ok(())
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.indent = self.indent.saturating_sub(1);
+        if self.has_value {
+            self.newline_indent(w, false)?;
+        }
+        w.write_all(bracket)
+    }
+}
 
 impl Formatter for TerminalSafe {
     fn write_string_fragment<W: ?Sized + Write>(
@@ -290,6 +371,10 @@ impl Formatter for TerminalSafe {
         w: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
+        // Printable ASCII (serde_json has escaped C0 already) needs no look per character.
+        if fragment.bytes().all(|b| b < 0x7F) {
+            return w.write_all(fragment.as_bytes());
+        }
         let mut start = 0;
         for (i, c) in fragment.char_indices() {
             if is_unsafe_char(c) {
@@ -302,30 +387,65 @@ impl Formatter for TerminalSafe {
     }
 
     fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.begin_array(w)
+        self.indent += 1;
+        self.has_value = false;
+        w.write_all(b"[")
     }
     fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.end_array(w)
+        self.close(w, b"]")
     }
     fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
-        self.0.begin_array_value(w, first)
+        self.newline_indent(w, !first)
     }
-    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.end_array_value(w)
+    fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
     fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.begin_object(w)
+        self.indent += 1;
+        self.has_value = false;
+        w.write_all(b"{")
     }
     fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.end_object(w)
+        self.close(w, b"}")
     }
     fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
-        self.0.begin_object_key(w, first)
+        self.newline_indent(w, !first)
     }
     fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.begin_object_value(w)
+        w.write_all(b": ")
     }
-    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.end_object_value(w)
+    fn end_object_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dotted_is_what_ipv4addr_displays() {
+        for n in (0..=u32::MAX)
+            .step_by(16_777_259)
+            .chain([0, 1, 10, 99, 100, u32::MAX])
+        {
+            let a = Ipv4Addr::from(n.rotate_left(7));
+            assert_eq!(Dotted::of(a).as_str(), a.to_string());
+        }
+    }
+
+    #[test]
+    fn the_formatter_indents_as_serde_json_pretty_does() {
+        let v = serde_json::json!({"a": [1, {"b": [], "c": {}}, [[2]]], "d": {"e": "x\u{7f}"}});
+        let mut out = Vec::new();
+        let mut ser = serde_json::Serializer::with_formatter(&mut out, TerminalSafe::default());
+        v.serialize(&mut ser).expect("serializes");
+        let pretty = serde_json::to_string_pretty(&v).expect("pretty");
+        assert_eq!(
+            String::from_utf8(out).expect("utf-8"),
+            pretty.replace('\u{7f}', "\\u007f")
+        );
     }
 }

@@ -344,7 +344,7 @@ impl Recomposer {
                     Some((key, filters)) if key == parent => filters.push(f),
                     _ => {
                         if let Some((key, filters)) = self.current.take() {
-                            self.filters.entry(key).or_default().extend(filters);
+                            keep_filters(&mut self.filters, key, filters);
                         }
                         self.current = Some((parent.to_string(), vec![f]));
                     }
@@ -357,13 +357,24 @@ impl Recomposer {
     /// The snapshot: lists in position order, each with its filters.
     pub fn finish(mut self) -> Snapshot {
         if let Some((key, filters)) = self.current.take() {
-            self.filters.entry(key).or_default().extend(filters);
+            keep_filters(&mut self.filters, key, filters);
         }
         for (key, mut list) in self.lists {
             list.filters = self.filters.remove(&key).unwrap_or_default();
             self.snapshot.filter_lists.push(list);
         }
         self.snapshot
+    }
+}
+
+/// Files a list's filters under its key: moved, not copied, when the key has none yet
+/// (rows come in key order, so that is every list but a hand-edited duplicate).
+fn keep_filters(map: &mut HashMap<String, Vec<Filter>>, key: String, filters: Vec<Filter>) {
+    match map.entry(key) {
+        std::collections::hash_map::Entry::Vacant(e) => {
+            e.insert(filters);
+        }
+        std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().extend(filters),
     }
 }
 

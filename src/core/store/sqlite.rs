@@ -223,8 +223,11 @@ impl SqliteStore {
         let conn = Connection::open_with_flags(self.db_path(), flags).map_err(|e| self.err(e))?;
         conn.busy_timeout(Duration::from_secs(60))
             .map_err(|e| self.err(e))?;
+        // Reads through a memory map (up to 256 MiB): a load of 100,000 filters reads
+        // every page once, and pread copied each into SQLite's cache first.
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+             PRAGMA mmap_size = 268435456;",
         )
         .map_err(|e| self.err(e))?;
         if create {

@@ -9,7 +9,7 @@
 use std::net::Ipv4Addr;
 
 use crate::core::model::{
-    AuthMethod, Behavior, ConnectionType, FilterAction, Id, Policy, Snapshot,
+    AuthMethod, Behavior, ConnectionType, Filter, FilterAction, Id, Policy, Snapshot,
 };
 
 use super::action::{
@@ -33,10 +33,13 @@ pub(super) struct RuleSettings {
     pub soft: bool,
 }
 
+/// Applies `cmd`; `program` and `args` (the line as given) become the `origin` of dynamic
+/// rules.
 pub(super) fn run(
     s: &mut Snapshot,
     cmd: &CommandLine,
-    origin: &str,
+    program: &str,
+    args: &[String],
     out: &mut Outcome,
 ) -> Result<(), IpseccmdError> {
     if let Some(flag) = &cmd.confirm {
@@ -70,7 +73,7 @@ pub(super) fn run(
     }
     match &cmd.store {
         Some(w) => static_mode(s, cmd, w, out),
-        None => dynamic_mode(s, cmd, origin, out),
+        None => dynamic_mode(s, cmd, program, args, out),
     }
 }
 
@@ -106,31 +109,73 @@ pub(super) fn rule_settings(cmd: &CommandLine) -> Result<RuleSettings, IpseccmdE
     })
 }
 
-/// Parses every `-f` spec, refusing mirrored filters on tunnel rules (docs/domain.md,
-/// "Addresses, protocols, ports").
+/// Refuses a mirrored filter on a tunnel rule (docs/domain.md, "Addresses, protocols,
+/// ports").
+fn check_tunnel(text: &str, spec: &Spec, tunnel: bool) -> Result<(), IpseccmdError> {
+    if let Spec::Filter { filter, .. } = spec
+        && tunnel
+        && filter.mirrored
+    {
+        return Err(IpseccmdError::new(
+            text,
+            format!("filter spec '{text}' is mirrored, but a tunnel rule's filters must not be"),
+            "write one-way specs with '=' for a tunnel rule, one rule per direction",
+        ));
+    }
+    Ok(())
+}
+
+/// Parses every `-f` spec (dynamic mode), in the order of `cmd.filters`.
 pub(super) fn parse_specs(
     s: &Snapshot,
     cmd: &CommandLine,
     tunnel: bool,
     out: &mut Outcome,
-) -> Result<Vec<(String, Spec)>, IpseccmdError> {
+) -> Result<Vec<Spec>, IpseccmdError> {
     let mut specs = Vec::with_capacity(cmd.filters.len());
-    for f in &cmd.filters {
-        let spec = parse_spec(&f.value, &s.host, &mut out.warnings)?;
-        if let Spec::Filter { filter, .. } = &spec
-            && tunnel
-            && filter.mirrored
-        {
-            return Err(IpseccmdError::new(
-                &f.value,
-                format!(
-                    "filter spec '{}' is mirrored, but a tunnel rule's filters must not be",
-                    f.value
-                ),
-                "write one-way specs with '=' for a tunnel rule, one rule per direction",
-            ));
+    for text in &cmd.filters {
+        let spec = parse_spec(text, &s.host, &mut out.warnings)?;
+        check_tunnel(text, &spec, tunnel)?;
+        specs.push(spec);
+    }
+    Ok(specs)
+}
+
+/// The `-f` specs of a static rule: the filters, ready to move into the rule's list (a
+/// 1 MiB line's 40,000 filters are built once, never copied), and what the checks after
+/// parsing need.
+pub(super) struct StaticSpecs {
+    pub filters: Vec<Filter>,
+    /// Some spec is `DEFAULT`.
+    pub default: bool,
+    /// The index in `cmd.filters` of the first `[spec]` or `(spec)`.
+    pub wrapped: Option<usize>,
+}
+
+/// Parses every `-f` spec (static mode).
+fn parse_static_specs(
+    s: &Snapshot,
+    cmd: &CommandLine,
+    tunnel: bool,
+    out: &mut Outcome,
+) -> Result<StaticSpecs, IpseccmdError> {
+    let mut specs = StaticSpecs {
+        filters: Vec::with_capacity(cmd.filters.len()),
+        default: false,
+        wrapped: None,
+    };
+    for (i, text) in cmd.filters.iter().enumerate() {
+        let spec = parse_spec(text, &s.host, &mut out.warnings)?;
+        check_tunnel(text, &spec, tunnel)?;
+        match spec {
+            Spec::Default => specs.default = true,
+            Spec::Filter { wrap, filter } => {
+                if wrap != Wrap::Plain {
+                    specs.wrapped = specs.wrapped.or(Some(i));
+                }
+                specs.filters.push(filter);
+            }
         }
-        specs.push((f.value.clone(), spec));
     }
     Ok(specs)
 }
@@ -272,7 +317,7 @@ fn static_mode(
         existing_policy(s, &name, cmd, "unassign")?;
     }
     let settings = rule_settings(cmd)?;
-    let specs = parse_specs(s, cmd, settings.tunnel.is_some(), out)?;
+    let specs = parse_static_specs(s, cmd, settings.tunnel.is_some(), out)?;
     let policy_id = find_or_create_policy(s, &name, out);
     if let Some(minutes) = poll
         && let Some(policy) = s.policy_mut(policy_id)
@@ -284,9 +329,9 @@ fn static_mode(
         ));
     }
     main_mode(s, policy_id, cmd, out)?;
-    if specs.iter().any(|(_, spec)| *spec == Spec::Default) {
-        default_response(s, policy_id, cmd, &specs, &settings, out)?;
-    } else if !specs.is_empty() {
+    if specs.default {
+        default_response(s, policy_id, cmd, &settings, out)?;
+    } else if !cmd.filters.is_empty() {
         put_rule(s, policy_id, cmd, specs, &settings, out)?;
     }
     assignment(s, policy_id, cmd, out);

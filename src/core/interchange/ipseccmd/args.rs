@@ -4,6 +4,8 @@
 //! collection and the "stray space inside a filter spec" repair. It does not interpret
 //! values (specs, methods, names): `spec.rs`, `action.rs` and `apply.rs` do.
 
+use std::borrow::Cow;
+
 use super::IpseccmdError;
 use super::lexer::{normalise_dash, rejoin_smart_quoted, starts_like_switch};
 use super::spec::repair_spec_fragments;
@@ -18,16 +20,19 @@ pub(super) struct Valued {
 /// A flag switch as typed (`-x`, `–x`, `-X`).
 pub(super) type Flag = Option<String>;
 
+/// The switches of one line. `'a` is the argument vector's: the `-f` specs borrow from it
+/// (a 1 MiB line's specs are not copied), unless a repair had to join or rejoin them.
 #[derive(Debug, Default)]
-pub(super) struct CommandLine {
+pub(super) struct CommandLine<'a> {
     /// `-w REG` / `-w DS[:domain]`.
     pub store: Option<Valued>,
     pub policy: Option<Valued>,
     pub rules: Vec<Valued>,
     /// The `-f` switch as typed (for "missing value" and "needs -w" messages).
     pub filter_switch: Option<String>,
-    /// Filter specs after fragment repair, one spec each.
-    pub filters: Vec<Valued>,
+    /// Filter specs after fragment repair, one spec each (plain text: a 1 MiB line holds
+    /// tens of thousands, so each does not carry its switch; `filter_switch` has it).
+    pub filters: Vec<Cow<'a, str>>,
     pub negotiation: Vec<Valued>,
     pub auth: Vec<Valued>,
     pub tunnel: Option<Valued>,
@@ -97,23 +102,73 @@ fn known_switch(token: &str) -> Option<String> {
     arity(&lower).map(|_| lower)
 }
 
+impl CommandLine<'_> {
+    /// The same line owning its specs.
+    fn into_owned(self) -> CommandLine<'static> {
+        CommandLine {
+            filters: self
+                .filters
+                .into_iter()
+                .map(|f| Cow::Owned(f.into_owned()))
+                .collect(),
+            store: self.store,
+            policy: self.policy,
+            rules: self.rules,
+            filter_switch: self.filter_switch,
+            negotiation: self.negotiation,
+            auth: self.auth,
+            tunnel: self.tunnel,
+            assign: self.assign,
+            unassign: self.unassign,
+            delete: self.delete,
+            delete_dynamic: self.delete_dynamic,
+            soft: self.soft,
+            lan: self.lan,
+            dialup: self.dialup,
+            confirm: self.confirm,
+            mm_methods: self.mm_methods,
+            mm_rekey: self.mm_rekey,
+            mm_pfs: self.mm_pfs,
+            mm_soft_expiry: self.mm_soft_expiry,
+            mm_filters: self.mm_filters,
+        }
+    }
+}
+
+/// Whether the token is `-f` (any case, typographic dash).
+pub(super) fn is_filter_switch(token: &str) -> bool {
+    known_switch(token).as_deref() == Some("-f")
+}
+
 /// Parses the argument vector. Warnings collect the repairs made.
-pub(super) fn parse(
-    args: &[String],
+pub(super) fn parse<'a>(
+    args: &'a [String],
     computer_name: Option<&str>,
     warnings: &mut Vec<String>,
-) -> Result<CommandLine, IpseccmdError> {
-    let (args, rejoined) = rejoin_smart_quoted(args);
+) -> Result<CommandLine<'a>, IpseccmdError> {
+    let (all, rejoined) = rejoin_smart_quoted(args);
     warnings.extend(rejoined);
-    let local = args.first().is_some_and(|f| is_this_host(f, computer_name));
-    let args: Vec<String> = if local {
-        warnings.push(format!(
-            "'{}' names this computer: the command applies to the local store",
-            args[0]
-        ));
-        args[1..].to_vec()
-    } else {
-        args.to_vec()
+    match all {
+        Cow::Borrowed(args) => parse_words(args, computer_name, warnings),
+        Cow::Owned(args) => {
+            parse_words(&args, computer_name, warnings).map(CommandLine::into_owned)
+        }
+    }
+}
+
+fn parse_words<'a>(
+    all: &'a [String],
+    computer_name: Option<&str>,
+    warnings: &mut Vec<String>,
+) -> Result<CommandLine<'a>, IpseccmdError> {
+    let args: &[String] = match all.split_first() {
+        Some((first, rest)) if is_this_host(first, computer_name) => {
+            warnings.push(format!(
+                "'{first}' names this computer: the command applies to the local store"
+            ));
+            rest
+        }
+        _ => all,
     };
     if let Some(first) = args.first() {
         check_leading_word(first)?;
@@ -126,7 +181,7 @@ pub(super) fn parse(
     let mut last_named: Option<(String, String)> = None;
     while let Some(token) = args.get(i) {
         if !starts_like_switch(token) {
-            return Err(stray_word(&args, i, last_named.as_ref()));
+            return Err(stray_word(args, i, last_named.as_ref()));
         }
         let Some(switch) = known_switch(token) else {
             return Err(IpseccmdError::new(
@@ -164,6 +219,8 @@ pub(super) fn parse(
             }
         }
     }
+    // Doubling left up to half the list unused; the list lives as long as the import.
+    cmd.filters.shrink_to_fit();
     Ok(cmd)
 }
 
@@ -256,7 +313,7 @@ fn duplicate(token: &str, switch: &str) -> IpseccmdError {
     )
 }
 
-fn set_flag(cmd: &mut CommandLine, switch: &str, token: &str) {
+fn set_flag(cmd: &mut CommandLine<'_>, switch: &str, token: &str) {
     let slot = match switch {
         "-x" => &mut cmd.assign,
         "-y" => &mut cmd.unassign,
@@ -273,7 +330,7 @@ fn set_flag(cmd: &mut CommandLine, switch: &str, token: &str) {
 }
 
 fn set_one(
-    cmd: &mut CommandLine,
+    cmd: &mut CommandLine<'_>,
     switch: &str,
     token: &str,
     value: String,
@@ -300,11 +357,11 @@ fn set_one(
     Ok(())
 }
 
-fn set_list(
-    cmd: &mut CommandLine,
+fn set_list<'a>(
+    cmd: &mut CommandLine<'a>,
     switch: &str,
     token: &str,
-    values: &[String],
+    values: &'a [String],
     warnings: &mut Vec<String>,
 ) {
     let wrap = |value: String| Valued {
@@ -314,15 +371,15 @@ fn set_list(
     match switch {
         // Authentication values keep their spaces: `CERT:"My Root CA"` is one method.
         "-a" => cmd.auth.extend(values.iter().cloned().map(wrap)),
-        "-f" | "-1f" => {
-            let specs = repair_spec_fragments(values, warnings);
-            let target = if switch == "-f" {
-                cmd.filter_switch.get_or_insert_with(|| token.to_string());
-                &mut cmd.filters
-            } else {
-                &mut cmd.mm_filters
-            };
-            target.extend(specs.into_iter().map(wrap));
+        "-f" => {
+            cmd.filter_switch.get_or_insert_with(|| token.to_string());
+            repair_spec_fragments(values, &mut cmd.filters, warnings);
+        }
+        "-1f" => {
+            let mut specs = Vec::new();
+            repair_spec_fragments(values, &mut specs, warnings);
+            cmd.mm_filters
+                .extend(specs.into_iter().map(Cow::into_owned).map(wrap));
         }
         _ => {
             // A quoted list ("ESP[3DES,SHA] AH[MD5]") is several items.

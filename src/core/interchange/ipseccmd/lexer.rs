@@ -3,6 +3,8 @@
 //!
 //! Owns only character-level work. It never interprets a switch's meaning; `args.rs` does.
 
+use std::borrow::Cow;
+
 /// Characters web pages print where the tool expects `-`: hyphen, non-breaking hyphen,
 /// figure dash, en dash, em dash, horizontal bar (U+2010..U+2015) and the minus sign.
 const DASHES: &[char] = &[
@@ -65,7 +67,10 @@ pub fn split_command_line(line: &str) -> Vec<String> {
         }
         if c.is_whitespace() && !quoted {
             if started {
-                args.push(std::mem::take(&mut current));
+                // A copy of exactly its length (the buffer is reused): a 1 MiB line's tens of
+                // thousands of words do not each keep a doubled capacity.
+                args.push(current.as_str().to_owned());
+                current.clear();
                 started = false;
             }
             i += 1;
@@ -78,6 +83,7 @@ pub fn split_command_line(line: &str) -> Vec<String> {
     if started {
         args.push(current);
     }
+    args.shrink_to_fit();
     args
 }
 
@@ -144,8 +150,12 @@ pub(super) fn strip_quotes(value: &str) -> String {
 /// (`-p “Block UDP 1434 Filter”` arrives as four words, `CERT:“Corp Root CA”` as three).
 /// A word with an opening smart quote that is not closed later in the same word is joined
 /// with the following words up to the one holding a closing smart quote. Returns the
-/// arguments and one warning per rejoined name.
-pub(super) fn rejoin_smart_quoted(args: &[String]) -> (Vec<String>, Vec<String>) {
+/// arguments (borrowed when nothing was rejoined: a 1 MiB line is not copied) and one
+/// warning per rejoined name.
+pub(super) fn rejoin_smart_quoted(args: &[String]) -> (Cow<'_, [String]>, Vec<String>) {
+    if !args.iter().any(|a| opens_unclosed(a)) {
+        return (Cow::Borrowed(args), Vec::new());
+    }
     let mut out = Vec::with_capacity(args.len());
     let mut warnings = Vec::new();
     let mut i = 0;
@@ -166,7 +176,7 @@ pub(super) fn rejoin_smart_quoted(args: &[String]) -> (Vec<String>, Vec<String>)
         out.push(arg.clone());
         i += 1;
     }
-    (out, warnings)
+    (Cow::Owned(out), warnings)
 }
 
 const SMART_OPENING: &[char] = &['\u{201C}', '\u{2018}', '\u{201E}'];
@@ -180,13 +190,23 @@ fn opens_unclosed(word: &str) -> bool {
     }
 }
 
-/// Quotes an argument for display in a command line (the `origin` of dynamic rules).
-pub(super) fn quote_for_display(arg: &str) -> String {
-    if arg.is_empty() || arg.chars().any(char::is_whitespace) {
-        format!("\"{arg}\"")
-    } else {
-        arg.to_string()
+/// The command line as one text for display (the `origin` of dynamic rules): the program
+/// and each argument, quoted when empty or holding whitespace.
+pub(super) fn command_text(program: &str, args: &[String]) -> String {
+    let mut text =
+        String::with_capacity(program.len() + args.iter().map(|a| a.len() + 3).sum::<usize>());
+    text.push_str(program);
+    for arg in args {
+        text.push(' ');
+        if arg.is_empty() || arg.chars().any(char::is_whitespace) {
+            text.push('"');
+            text.push_str(arg);
+            text.push('"');
+        } else {
+            text.push_str(arg);
+        }
     }
+    text
 }
 
 #[cfg(test)]
@@ -255,7 +275,8 @@ mod tests {
             .map(String::from)
             .to_vec();
         let (out, warnings) = rejoin_smart_quoted(&args);
-        assert_eq!(out, ["-p", "\u{201C}Block UDP\u{201D}", "-x"]);
+        assert!(matches!(out, Cow::Owned(_)));
+        assert_eq!(*out, ["-p", "\u{201C}Block UDP\u{201D}", "-x"]);
         assert_eq!(warnings.len(), 1);
         let args: Vec<String> = [
             "CERT:\u{201C}Corp",
@@ -267,8 +288,16 @@ mod tests {
         .to_vec();
         let (out, _) = rejoin_smart_quoted(&args);
         assert_eq!(
-            out,
+            *out,
             ["CERT:\u{201C}Corp Root CA\u{201D}", "\u{201C}x\u{201D}"]
         );
+        let plain: Vec<String> = ["-p", "Block", "-x"].map(String::from).to_vec();
+        let (out, warnings) = rejoin_smart_quoted(&plain);
+        assert!(
+            matches!(out, Cow::Borrowed(_)),
+            "nothing to rejoin: not copied"
+        );
+        assert_eq!(*out, ["-p", "Block", "-x"]);
+        assert!(warnings.is_empty());
     }
 }

@@ -159,13 +159,9 @@ pub fn apply_as(
         snapshot.host.computer_name.as_deref(),
         &mut out.warnings,
     )?;
-    let origin = std::iter::once(program.to_string())
-        .chain(args.iter().map(|a| lexer::quote_for_display(a)))
-        .collect::<Vec<_>>()
-        .join(" ");
     // Work on a copy so an error found half-way cannot leave a partial change behind.
     let mut work = snapshot.clone();
-    apply::run(&mut work, &cmd, &origin, &mut out)?;
+    apply::run(&mut work, &cmd, program, args, &mut out)?;
     *snapshot = work;
     Ok(out)
 }

@@ -9,10 +9,10 @@
 use crate::core::model::{Behavior, FilterList, Id, Rule, Snapshot};
 
 use super::action::{parse_main_mode_method, parse_main_mode_rekey};
-use super::apply::{RuleSettings, build_action, first_present};
+use super::apply::{RuleSettings, StaticSpecs, build_action, first_present};
 use super::args::CommandLine;
 use super::lexer::strip_quotes;
-use super::spec::{Spec, Wrap};
+use super::spec::Wrap;
 use super::{IpseccmdError, Outcome};
 
 pub(super) fn main_mode(
@@ -73,15 +73,16 @@ pub(super) fn default_response(
     s: &mut Snapshot,
     policy_id: Id,
     cmd: &CommandLine,
-    specs: &[(String, Spec)],
     settings: &RuleSettings,
     out: &mut Outcome,
 ) -> Result<(), IpseccmdError> {
-    if specs.len() > 1 {
-        let token = specs
+    if cmd.filters.len() > 1 {
+        // A spec is `DEFAULT` exactly when its text is (spec::parse_spec).
+        let token = cmd
+            .filters
             .iter()
-            .find(|(_, s)| *s != Spec::Default)
-            .map(|(t, _)| t.as_str())
+            .find(|t| !t.eq_ignore_ascii_case("DEFAULT"))
+            .map(|t| &**t)
             .unwrap_or("DEFAULT");
         return Err(IpseccmdError::new(
             token,
@@ -151,7 +152,7 @@ pub(super) fn put_rule(
     s: &mut Snapshot,
     policy_id: Id,
     cmd: &CommandLine,
-    specs: Vec<(String, Spec)>,
+    specs: StaticSpecs,
     settings: &RuleSettings,
     out: &mut Outcome,
 ) -> Result<(), IpseccmdError> {
@@ -165,26 +166,17 @@ pub(super) fn put_rule(
             "run one command per rule (several -r only list rules for -o)",
         ));
     }
-    let mut filters = Vec::with_capacity(specs.len());
-    for (text, spec) in &specs {
-        if let Spec::Filter { wrap, filter } = spec {
-            if *wrap != Wrap::Plain {
-                return Err(IpseccmdError::new(
-                    text,
-                    format!("'{text}': [spec] and (spec) mark dynamic filters, not static rules"),
-                    "with -w REG write the spec plainly and choose the action with -n BLOCK or -n PASS",
-                ));
-            }
-            filters.push(filter.clone());
-        }
+    if let Some(text) = specs.wrapped.and_then(|i| cmd.filters.get(i)) {
+        return Err(IpseccmdError::new(
+            text,
+            format!("'{text}': [spec] and (spec) mark dynamic filters, not static rules"),
+            "with -w REG write the spec plainly and choose the action with -n BLOCK or -n PASS",
+        ));
     }
+    let filters = specs.filters;
     let rule_name = match cmd.rules.first() {
         Some(r) => strip_quotes(&r.value),
-        None => specs
-            .iter()
-            .map(|(t, _)| t.as_str())
-            .collect::<Vec<_>>()
-            .join(" "),
+        None => cmd.filters.join(" "),
     };
     if rule_name.is_empty() {
         let token = cmd

@@ -5,6 +5,7 @@
 //! Owns turning one spec's text into a model `Filter`. It resolves DNS names only from the
 //! host name table (ipsedit never queries DNS) and never decides what the filter is for.
 
+use std::borrow::Cow;
 use std::net::Ipv4Addr;
 
 use crate::core::model::{Address, Filter, HostContext, Protocol, mask_prefix, prefix_mask};
@@ -37,36 +38,49 @@ pub(super) enum Spec {
 /// (`-f "a=b c=d"`). A fragment joins its predecessor when the predecessor ends with a
 /// separator (`:` `=` `+` `/` or an opening bracket) or the fragment starts with one (or
 /// with a closing bracket). Each repair is reported with the original and repaired text.
-pub(super) fn repair_spec_fragments(values: &[String], warnings: &mut Vec<String>) -> Vec<String> {
+/// The specs are appended to `specs`; only the fragments of the spec being joined are held
+/// on the way (a 1 MiB `-f` list is not copied twice).
+pub(super) fn repair_spec_fragments<'a>(
+    values: &'a [String],
+    specs: &mut Vec<Cow<'a, str>>,
+    warnings: &mut Vec<String>,
+) {
     const JOIN_AFTER: &[char] = &[':', '=', '+', '/', '[', '('];
     const JOIN_BEFORE: &[char] = &[':', '=', '+', '/', ']', ')'];
-    let fragments = values.iter().flat_map(|v| v.split_whitespace());
-    // (repaired text, the fragments it came from)
-    let mut specs: Vec<(String, Vec<&str>)> = Vec::new();
-    for fragment in fragments {
-        let joins = specs.last().is_some_and(|(prev, _)| {
-            prev.ends_with(JOIN_AFTER) || fragment.starts_with(JOIN_BEFORE)
-        });
+    let first = specs.len();
+    // The fragments of the last spec once it has more than one, and its first fragment.
+    let mut parts: Vec<&str> = Vec::new();
+    let mut start = "";
+    let mut report = |parts: &mut Vec<&str>, spec: Option<&Cow<'_, str>>| {
+        if let (true, Some(spec)) = (parts.len() > 1, spec) {
+            warnings.push(format!(
+                "repaired filter spec '{}' to '{spec}' (stray spaces removed)",
+                parts.join(" ")
+            ));
+        }
+        parts.clear();
+    };
+    for fragment in values.iter().flat_map(|v| v.split_whitespace()) {
+        let joins = specs.len() > first
+            && specs.last().is_some_and(|prev| {
+                prev.ends_with(JOIN_AFTER) || fragment.starts_with(JOIN_BEFORE)
+            });
         match specs.last_mut() {
-            Some((prev, parts)) if joins => {
-                prev.push_str(fragment);
+            Some(prev) if joins => {
+                if parts.is_empty() {
+                    parts.push(start);
+                }
+                prev.to_mut().push_str(fragment);
                 parts.push(fragment);
             }
-            _ => specs.push((fragment.to_string(), vec![fragment])),
+            _ => {
+                report(&mut parts, specs.last());
+                specs.push(Cow::Borrowed(fragment));
+                start = fragment;
+            }
         }
     }
-    specs
-        .into_iter()
-        .map(|(spec, parts)| {
-            if parts.len() > 1 {
-                warnings.push(format!(
-                    "repaired filter spec '{}' to '{spec}' (stray spaces removed)",
-                    parts.join(" ")
-                ));
-            }
-            spec
-        })
-        .collect()
+    report(&mut parts, specs.last());
 }
 
 /// Parses one spec. DNS names resolve from `host.names`; unresolved names and address bits
@@ -450,8 +464,9 @@ mod tests {
 
     fn repair(values: &[&str]) -> (Vec<String>, Vec<String>) {
         let values: Vec<String> = values.iter().map(|s| s.to_string()).collect();
-        let mut warnings = Vec::new();
-        (repair_spec_fragments(&values, &mut warnings), warnings)
+        let (mut specs, mut warnings) = (Vec::new(), Vec::new());
+        repair_spec_fragments(&values, &mut specs, &mut warnings);
+        (specs.into_iter().map(Cow::into_owned).collect(), warnings)
     }
 
     #[test]
@@ -466,6 +481,26 @@ mod tests {
         assert_eq!(specs, ["[*=0:1434:UDP]"]);
         let (specs, _) = repair(&["*=0 :80:TCP", "0=*:80:TCP"]);
         assert_eq!(specs, ["*=0:80:TCP", "0=*:80:TCP"]);
+        let (specs, warnings) = repair(&["1.2.3.4=0:", "80:TCP", "*=0", ":", "22:TCP", "0=*"]);
+        assert_eq!(specs, ["1.2.3.4=0:80:TCP", "*=0:22:TCP", "0=*"]);
+        assert_eq!(
+            warnings,
+            [
+                "repaired filter spec '1.2.3.4=0: 80:TCP' to '1.2.3.4=0:80:TCP' (stray spaces removed)",
+                "repaired filter spec '*=0 : 22:TCP' to '*=0:22:TCP' (stray spaces removed)"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_second_list_does_not_join_the_first() {
+        let values = vec!["*=0:".to_string()];
+        let more = vec![":80".to_string()];
+        let (mut specs, mut warnings) = (Vec::new(), Vec::new());
+        repair_spec_fragments(&values, &mut specs, &mut warnings);
+        repair_spec_fragments(&more, &mut specs, &mut warnings);
+        assert_eq!(specs, ["*=0:", ":80"]);
+        assert!(warnings.is_empty());
     }
 
     #[test]
