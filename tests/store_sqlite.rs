@@ -471,3 +471,87 @@ fn a_migration_cut_short_is_done_again_not_lost() {
         FileStore::open(&dir).load().expect("ron").snapshot
     );
 }
+
+/// The tables as ipsedit made them before 2026-11-30: `WITHOUT ROWID`, which kept a
+/// policy's whole row (all its rules) in the key B-tree.
+fn to_without_rowid(db: &Path) {
+    let conn = rusqlite::Connection::open(db).expect("open");
+    conn.execute_batch(
+        "BEGIN;
+         ALTER TABLE objects RENAME TO o; ALTER TABLE changes RENAME TO c;
+         DROP INDEX objects_guid; DROP INDEX objects_name;
+         CREATE TABLE objects (kind TEXT NOT NULL, parent TEXT NOT NULL, pos INTEGER NOT NULL,
+             guid TEXT NOT NULL, name TEXT NOT NULL, payload TEXT NOT NULL,
+             PRIMARY KEY (kind, parent, pos)) WITHOUT ROWID;
+         CREATE INDEX objects_guid ON objects (guid);
+         CREATE INDEX objects_name ON objects (kind, name);
+         CREATE TABLE changes (rev INTEGER NOT NULL REFERENCES revisions (rev) ON DELETE CASCADE,
+             kind TEXT NOT NULL, parent TEXT NOT NULL, pos INTEGER NOT NULL, guid TEXT,
+             name TEXT, payload TEXT, PRIMARY KEY (rev, kind, parent, pos)) WITHOUT ROWID;
+         INSERT INTO objects SELECT kind, parent, pos, guid, name, payload FROM o;
+         INSERT INTO changes SELECT rev, kind, parent, pos, guid, name, payload FROM c;
+         DROP TABLE o; DROP TABLE c;
+         COMMIT;",
+    )
+    .expect("old layout");
+}
+
+fn without_rowid_tables(db: &Path) -> i64 {
+    rusqlite::Connection::open(db)
+        .expect("open")
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE sql LIKE '%WITHOUT ROWID%'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count")
+}
+
+/// A policy of `n` rules, each with its own list and action (the shape Aerleon writes).
+fn many_rules(n: usize) -> Snapshot {
+    let mut script = String::from("pushd ipsec static\nadd policy name=P\n");
+    for k in 0..n {
+        script.push_str(&format!(
+            "add filterlist name=l{k}\nadd filteraction name=a{k} action=block\n\
+             add filter filterlist=l{k} srcaddr=198.51.100.{} dstaddr=me protocol=TCP dstport={}\n\
+             add rule name=r{k} policy=P filterlist=l{k} filteraction=a{k}\n",
+            1 + k % 254,
+            1 + k % 5000
+        ));
+    }
+    let mut snap = Snapshot::default();
+    let report = apply_script(&mut snap, &script, Mode::Transaction);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    snap
+}
+
+#[test]
+fn an_old_without_rowid_database_is_rebuilt_by_the_next_save_and_keeps_its_history() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let db = tmp.path().join("store.db");
+    let store = SqliteStore::open(tmp.path());
+    let first = many_rules(30);
+    store.save(0, &first, "import").expect("save 1");
+    let mut second = first.clone();
+    second.policies[0].rules.pop();
+    store.save(1, &second, "drop a rule").expect("save 2");
+    assert_eq!(
+        without_rowid_tables(&db),
+        0,
+        "new databases use rowid tables"
+    );
+    to_without_rowid(&db);
+    assert_eq!(without_rowid_tables(&db), 2);
+
+    // Read as it is; the next save rebuilds both tables in its transaction.
+    let store = SqliteStore::open(tmp.path());
+    assert_eq!(store.load().expect("load").snapshot, second);
+    let mut third = second.clone();
+    third.policies[0].rules.pop();
+    store.save(2, &third, "drop another").expect("save 3");
+    assert_eq!(without_rowid_tables(&db), 0);
+    assert_eq!(store.load().expect("load").snapshot, third);
+    assert_eq!(store.load_revision(1).expect("1"), first);
+    assert_eq!(store.load_revision(2).expect("2"), second);
+    assert_eq!(store.history().expect("history").len(), 3);
+}
