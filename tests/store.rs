@@ -146,6 +146,7 @@ fn populated() -> Snapshot {
                 }],
             },
         }],
+        ..Snapshot::default()
     }
 }
 

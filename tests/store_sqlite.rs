@@ -555,3 +555,54 @@ fn an_old_without_rowid_database_is_rebuilt_by_the_next_save_and_keeps_its_histo
     assert_eq!(store.load_revision(2).expect("2"), second);
     assert_eq!(store.history().expect("history").len(), 3);
 }
+
+/// The load reads rows in storage order and puts them in key order itself. After edits
+/// that add rows (filters appended to an old list, a list inserted at the front, a rule
+/// removed) storage order is no longer key order; the snapshot must come back exactly.
+#[test]
+fn a_load_puts_rows_stored_out_of_order_back_in_order() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let db = tmp.path().join("store.db");
+    let store = SqliteStore::open(tmp.path());
+    let mut snap = many_rules(40);
+    store.save(0, &snap, "import").expect("save 1");
+
+    // Three filters appended to the first list: new rows after every other list's.
+    let extra = snap.filter_lists[5].filters[0].clone();
+    for port in [7001, 7002, 7003] {
+        let mut f = extra.clone();
+        f.id = uuid::Uuid::new_v4();
+        f.dst_port = port;
+        snap.filter_lists[0].filters.push(f);
+    }
+    // A list and an action inserted at the front; a rule removed from the middle.
+    let mut list = snap.filter_lists[1].clone();
+    list.id = uuid::Uuid::new_v4();
+    list.name = "front".into();
+    snap.filter_lists.insert(0, list);
+    let mut action = snap.filter_actions[1].clone();
+    action.id = uuid::Uuid::new_v4();
+    action.name = "front".into();
+    snap.filter_actions.insert(0, action);
+    snap.policies[0].rules.remove(20);
+    store.save(1, &snap, "edits").expect("save 2");
+
+    // The premise: in storage (rowid) order, the filters are not in key order.
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    let mut stmt = conn
+        .prepare("SELECT parent, pos FROM objects WHERE kind = 'filter' ORDER BY rowid")
+        .expect("prepare");
+    let keys: Vec<(String, i64)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert!(!keys.is_sorted(), "storage order happens to be key order");
+
+    let loaded = SqliteStore::open(tmp.path()).load().expect("load").snapshot;
+    assert_eq!(loaded, snap);
+    assert_eq!(loaded.filter_lists[0].name, "front");
+    assert_eq!(loaded.filter_lists[1].filters.len(), 4);
+    assert_eq!(loaded.filter_lists[1].filters[3].dst_port, 7003);
+    assert_eq!(loaded.filter_actions[0].name, "front");
+}

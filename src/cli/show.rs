@@ -272,6 +272,7 @@ fn action_word(a: &FilterAction) -> String {
 
 pub fn render(snap: &Snapshot, policies: &[&Policy], with_dynamic: bool) -> String {
     let mut s = String::new();
+    let usage = snap.usage_counts();
     if snap.policies.is_empty() {
         s.push_str("no policies in this store\n");
     }
@@ -332,7 +333,7 @@ pub fn render(snap: &Snapshot, policies: &[&Policy], with_dynamic: bool) -> Stri
             s.push_str(&format!("  rule '{}'{inactive}\n", r.name));
             match snap.filter_list(r.filter_list) {
                 Some(l) => {
-                    let used = snap.filter_list_usage(l.id).rule_count();
+                    let used = usage.list(l.id);
                     s.push_str(&format!(
                         "    filter list '{}' ({} filter{}, used by {used} rule{})\n",
                         l.name,

@@ -20,7 +20,7 @@ use serde_json::ser::Formatter;
 use super::{action_json, auth_word, default_response_json, dynamic_json, key_exchange_json};
 use crate::cli::CliError;
 use crate::core::model::{
-    Address, Filter, FilterAction, FilterList, HOST_MASK, Id, Policy, Rule, Snapshot,
+    Address, Filter, FilterAction, FilterList, HOST_MASK, Id, Policy, Rule, Snapshot, UsageCounts,
 };
 use crate::core::text::is_unsafe_char;
 
@@ -44,33 +44,12 @@ pub fn write<W: Write>(mut w: W, snap: &Snapshot, policies: &[&Policy]) -> io::R
     w.write_all(b"\n")
 }
 
-/// How many rules use each filter list and each filter action, counted once (asking the
-/// snapshot per object would scan every rule for every list).
-struct Usage {
-    lists: HashMap<Id, usize>,
-    actions: HashMap<Id, usize>,
-}
-
-impl Usage {
-    fn of(snap: &Snapshot) -> Usage {
-        let mut u = Usage {
-            lists: HashMap::new(),
-            actions: HashMap::new(),
-        };
-        for r in snap.policies.iter().flat_map(|p| &p.rules) {
-            *u.lists.entry(r.filter_list).or_default() += 1;
-            *u.actions.entry(r.filter_action).or_default() += 1;
-        }
-        u
-    }
-}
-
 struct Doc<'a> {
     snap: &'a Snapshot,
     policies: &'a [&'a Policy],
     lists: HashMap<Id, &'a FilterList>,
     actions: HashMap<Id, &'a FilterAction>,
-    usage: Usage,
+    usage: UsageCounts,
 }
 
 impl<'a> Doc<'a> {
@@ -89,7 +68,7 @@ impl<'a> Doc<'a> {
             policies,
             lists,
             actions,
-            usage: Usage::of(snap),
+            usage: snap.usage_counts(),
         }
     }
 }
@@ -124,7 +103,7 @@ impl Serialize for Doc<'_> {
             &Seq(|| {
                 snap.filter_actions.iter().map(|a| {
                     let mut v = action_json(a);
-                    v["used_by_rules"] = self.usage.actions.get(&a.id).copied().unwrap_or(0).into();
+                    v["used_by_rules"] = self.usage.action(a.id).into();
                     v
                 })
             }),
@@ -134,7 +113,7 @@ impl Serialize for Doc<'_> {
             &Seq(|| {
                 snap.filter_lists.iter().map(|l| ListOut {
                     list: l,
-                    used_by_rules: Some(self.usage.lists.get(&l.id).copied().unwrap_or(0)),
+                    used_by_rules: Some(self.usage.list(l.id)),
                 })
             }),
         )?;

@@ -7,6 +7,7 @@ mod address;
 mod dynamic;
 mod filter;
 mod host;
+mod lookup;
 mod policy;
 mod protocol;
 mod snapshot;
@@ -19,12 +20,13 @@ pub use dynamic::{
 };
 pub use filter::{Filter, FilterList};
 pub use host::{BootMode, HostContext, Interface, OsProfile};
+pub use lookup::LookupCache;
 pub use policy::{
     AuthMethod, ConnectionType, DEFAULT_POLL_MINUTES, DefaultResponse, DhGroup, KeyExchange,
     MainModeMethod, Policy, Rule,
 };
 pub use protocol::Protocol;
-pub use snapshot::{DynamicRule, Snapshot, Usage};
+pub use snapshot::{DynamicRule, Snapshot, Usage, UsageCounts};
 pub use stored::{StoredObject, StoredValue, UnreferencedObject};
 
 /// Object identity. Windows uses GUIDs; so do we, so objects keep them across import/export.

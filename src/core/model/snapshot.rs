@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::lookup::{Kind, LookupCache};
 use super::{
     AuthMethod, ConnectionType, Filter, FilterAction, FilterList, HostContext, Id, Policy,
 };
@@ -51,12 +52,35 @@ pub struct Snapshot {
     /// Registry objects no policy uses, kept as read so an export gives them back.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unreferenced: Vec<super::UnreferencedObject>,
+    /// Positions by id for `filter_list`, `filter_action` and `policy` (never part of the
+    /// value: see `LookupCache`). Build a snapshot with `..Default::default()`.
+    #[serde(skip)]
+    pub lookup: LookupCache,
 }
 
 /// Who uses a shared object: (policy, rule) pairs.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Usage {
     pub rules: Vec<(Id, Id)>,
+}
+
+/// Rules per filter list and per filter action (`Snapshot::usage_counts`).
+#[derive(Debug, Clone, Default)]
+pub struct UsageCounts {
+    lists: std::collections::HashMap<Id, usize>,
+    actions: std::collections::HashMap<Id, usize>,
+}
+
+impl UsageCounts {
+    /// Rules that use this filter list.
+    pub fn list(&self, id: Id) -> usize {
+        self.lists.get(&id).copied().unwrap_or(0)
+    }
+
+    /// Rules that use this filter action.
+    pub fn action(&self, id: Id) -> usize {
+        self.actions.get(&id).copied().unwrap_or(0)
+    }
 }
 
 impl Usage {
@@ -74,11 +98,28 @@ impl Usage {
 
 impl Snapshot {
     pub fn policy(&self, id: Id) -> Option<&Policy> {
-        self.policies.iter().find(|p| p.id == id)
+        let i = self.policy_position(id)?;
+        self.policies.get(i)
     }
 
     pub fn policy_mut(&mut self, id: Id) -> Option<&mut Policy> {
-        self.policies.iter_mut().find(|p| p.id == id)
+        let i = self.policy_position(id)?;
+        self.policies.get_mut(i)
+    }
+
+    fn policy_position(&self, id: Id) -> Option<usize> {
+        self.lookup
+            .position(Kind::Policies, &self.policies, id, |p| p.id)
+    }
+
+    fn list_position(&self, id: Id) -> Option<usize> {
+        self.lookup
+            .position(Kind::Lists, &self.filter_lists, id, |l| l.id)
+    }
+
+    fn action_position(&self, id: Id) -> Option<usize> {
+        self.lookup
+            .position(Kind::Actions, &self.filter_actions, id, |a| a.id)
     }
 
     /// Policy by name: exact match first, then case-insensitive (Windows names are not
@@ -92,11 +133,13 @@ impl Snapshot {
     }
 
     pub fn filter_list(&self, id: Id) -> Option<&FilterList> {
-        self.filter_lists.iter().find(|l| l.id == id)
+        let i = self.list_position(id)?;
+        self.filter_lists.get(i)
     }
 
     pub fn filter_list_mut(&mut self, id: Id) -> Option<&mut FilterList> {
-        self.filter_lists.iter_mut().find(|l| l.id == id)
+        let i = self.list_position(id)?;
+        self.filter_lists.get_mut(i)
     }
 
     pub fn filter_list_named(&self, name: &str) -> Option<&FilterList> {
@@ -111,11 +154,13 @@ impl Snapshot {
     }
 
     pub fn filter_action(&self, id: Id) -> Option<&FilterAction> {
-        self.filter_actions.iter().find(|a| a.id == id)
+        let i = self.action_position(id)?;
+        self.filter_actions.get(i)
     }
 
     pub fn filter_action_mut(&mut self, id: Id) -> Option<&mut FilterAction> {
-        self.filter_actions.iter_mut().find(|a| a.id == id)
+        let i = self.action_position(id)?;
+        self.filter_actions.get_mut(i)
     }
 
     pub fn filter_action_named(&self, name: &str) -> Option<&FilterAction> {
@@ -141,6 +186,18 @@ impl Snapshot {
     /// Rules (with their policy) that use a filter action.
     pub fn filter_action_usage(&self, action: Id) -> Usage {
         self.usage(|r| r.filter_action == action)
+    }
+
+    /// How many rules use each filter list and each filter action, counted in one pass:
+    /// for reports that give the count of every object (asking `filter_list_usage` per
+    /// object would scan every rule for each).
+    pub fn usage_counts(&self) -> UsageCounts {
+        let mut u = UsageCounts::default();
+        for r in self.policies.iter().flat_map(|p| &p.rules) {
+            *u.lists.entry(r.filter_list).or_default() += 1;
+            *u.actions.entry(r.filter_action).or_default() += 1;
+        }
+        u
     }
 
     fn usage(&self, pred: impl Fn(&super::Rule) -> bool) -> Usage {

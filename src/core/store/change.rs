@@ -240,6 +240,7 @@ pub fn decompose(s: &Snapshot) -> Result<BTreeMap<Key, Object>, StoreError> {
         dynamic,
         host,
         unreferenced,
+        lookup: _,
     } = s;
     let mut out = BTreeMap::new();
     let top = |kind, pos: usize| Key {
@@ -286,16 +287,20 @@ pub fn recompose(objects: BTreeMap<Key, Object>) -> Result<Snapshot, StoreError>
 }
 
 /// Builds a snapshot from objects handed over one at a time, without keeping them: what a
-/// backend uses to load straight from its rows (no map of 100,000 keyed copies). Within
-/// each kind, objects must come ordered by parent, then position (the primary-key order
-/// of a table keyed by (kind, parent, pos)); kinds may come in any order.
+/// backend uses to load straight from its rows (no map of 100,000 keyed copies). Objects
+/// may come in any order (a table read in storage order); each kind is put in position
+/// order at the end, and a list's filters in theirs.
 #[derive(Default)]
 pub struct Recomposer {
     snapshot: Snapshot,
-    lists: Vec<(String, FilterList)>,
-    filters: HashMap<String, Vec<Filter>>,
-    /// The filters of the list being read (its key, its filters so far).
-    current: Option<(String, Vec<Filter>)>,
+    policies: Vec<(u64, Policy)>,
+    actions: Vec<(u64, FilterAction)>,
+    dynamic: Vec<(u64, DynamicRule)>,
+    lists: Vec<(u64, String, FilterList)>,
+    filters: HashMap<String, Vec<(u64, Filter)>>,
+    /// The filters of the list being read (its key, its filters so far): rows of one
+    /// list come together in either order, so a list's key is copied once, not per row.
+    current: Option<(String, Vec<(u64, Filter)>)>,
 }
 
 impl Recomposer {
@@ -314,13 +319,13 @@ impl Recomposer {
             pos,
             guid,
         };
-        let s = &mut self.snapshot;
         match kind {
-            Kind::Policy => s.policies.push(decode_at(at, payload)?),
-            Kind::FilterAction => s.filter_actions.push(decode_at(at, payload)?),
-            Kind::Dynamic => s.dynamic.push(decode_at(at, payload)?),
+            Kind::Policy => self.policies.push((pos, decode_at(at, payload)?)),
+            Kind::FilterAction => self.actions.push((pos, decode_at(at, payload)?)),
+            Kind::Dynamic => self.dynamic.push((pos, decode_at(at, payload)?)),
             Kind::Settings => {
                 let st: Settings = decode_at(at, payload)?;
+                let s = &mut self.snapshot;
                 s.assigned = st.assigned;
                 s.host = st.host;
                 s.unreferenced = st.unreferenced;
@@ -328,6 +333,7 @@ impl Recomposer {
             Kind::FilterList => {
                 let h: ListHeader = decode_at(at, payload)?;
                 self.lists.push((
+                    pos,
                     guid.to_string(),
                     FilterList {
                         id: h.id,
@@ -341,12 +347,12 @@ impl Recomposer {
             Kind::Filter => {
                 let f: Filter = decode_at(at, payload)?;
                 match &mut self.current {
-                    Some((key, filters)) if key == parent => filters.push(f),
+                    Some((key, filters)) if key == parent => filters.push((pos, f)),
                     _ => {
                         if let Some((key, filters)) = self.current.take() {
                             keep_filters(&mut self.filters, key, filters);
                         }
-                        self.current = Some((parent.to_string(), vec![f]));
+                        self.current = Some((parent.to_string(), vec![(pos, f)]));
                     }
                 }
             }
@@ -354,22 +360,41 @@ impl Recomposer {
         Ok(())
     }
 
-    /// The snapshot: lists in position order, each with its filters.
+    /// The snapshot: each kind in position order, each list with its filters.
     pub fn finish(mut self) -> Snapshot {
         if let Some((key, filters)) = self.current.take() {
             keep_filters(&mut self.filters, key, filters);
         }
-        for (key, mut list) in self.lists {
-            list.filters = self.filters.remove(&key).unwrap_or_default();
-            self.snapshot.filter_lists.push(list);
+        let s = &mut self.snapshot;
+        s.policies = in_order(self.policies);
+        s.filter_actions = in_order(self.actions);
+        s.dynamic = in_order(self.dynamic);
+        self.lists.sort_by_key(|(pos, _, _)| *pos);
+        s.filter_lists.reserve(self.lists.len());
+        for (_, key, mut list) in self.lists {
+            list.filters = in_order(self.filters.remove(&key).unwrap_or_default());
+            s.filter_lists.push(list);
         }
         self.snapshot
     }
 }
 
+/// The items by position (positions are a primary key: no two equal in one vector).
+fn in_order<T>(mut v: Vec<(u64, T)>) -> Vec<T> {
+    // Already ordered when the rows came in key order, as they do from a fresh table.
+    if !v.is_sorted_by_key(|(pos, _)| *pos) {
+        v.sort_by_key(|(pos, _)| *pos);
+    }
+    v.into_iter().map(|(_, t)| t).collect()
+}
+
 /// Files a list's filters under its key: moved, not copied, when the key has none yet
-/// (rows come in key order, so that is every list but a hand-edited duplicate).
-fn keep_filters(map: &mut HashMap<String, Vec<Filter>>, key: String, filters: Vec<Filter>) {
+/// (every list, unless its rows were interleaved with another list's).
+fn keep_filters(
+    map: &mut HashMap<String, Vec<(u64, Filter)>>,
+    key: String,
+    filters: Vec<(u64, Filter)>,
+) {
     match map.entry(key) {
         std::collections::hash_map::Entry::Vacant(e) => {
             e.insert(filters);

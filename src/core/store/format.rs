@@ -129,6 +129,7 @@ pub fn decode(path: &Path, text: &str) -> Result<(Header, Snapshot), StoreError>
                 dynamic: env.dynamic,
                 host: env.host,
                 unreferenced: env.unreferenced,
+                lookup: Default::default(),
             };
             Ok((header, snapshot))
         }

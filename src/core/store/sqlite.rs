@@ -226,14 +226,17 @@ impl SqliteStore {
         let conn = Connection::open_with_flags(self.db_path(), flags).map_err(|e| self.err(e))?;
         conn.busy_timeout(Duration::from_secs(60))
             .map_err(|e| self.err(e))?;
-        // Reads through a memory map (up to 256 MiB): a load of 100,000 filters reads
-        // every page once, and pread copied each into SQLite's cache first.
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-             PRAGMA mmap_size = 268435456;",
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
         )
         .map_err(|e| self.err(e))?;
         if create {
+            // A save looks rows up by key all over the tables: through a memory map (up
+            // to 256 MiB) each page is read once. A load reads the table once in storage
+            // order, where pread is as fast and its pages do not count in the process's
+            // memory (a map of a 150 MB database did: 290 MB resident for `show`).
+            conn.execute_batch("PRAGMA mmap_size = 268435456;")
+                .map_err(|e| self.err(e))?;
             conn.execute_batch(SCHEMA).map_err(|e| self.err(e))?;
         }
         Ok(Some(conn))
@@ -332,14 +335,14 @@ impl SqliteStore {
         Ok(out)
     }
 
-    /// The current snapshot, decoded straight from the rows in primary-key order (no map
-    /// of keyed copies, no owned strings per row): the load path.
+    /// The current snapshot, decoded straight from the rows (no map of keyed copies, no
+    /// owned strings per row): the load path. The rows are read in storage order, one
+    /// sequential pass; the `Recomposer` puts them in key order. (`ORDER BY` the key
+    /// walked the key index and fetched each row from the table at random: 0.7 s instead
+    /// of 0.24 s for the 300,002 rows of an Aerleon-shaped policy of 100,000 terms.)
     fn current_snapshot(&self, conn: &Connection) -> Result<Snapshot, StoreError> {
         let mut stmt = conn
-            .prepare(
-                "SELECT kind, parent, pos, guid, payload FROM objects \
-                 ORDER BY kind, parent, pos",
-            )
+            .prepare("SELECT kind, parent, pos, guid, payload FROM objects")
             .map_err(|e| self.err(e))?;
         let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
         let mut r = Recomposer::default();
