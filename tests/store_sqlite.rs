@@ -606,3 +606,184 @@ fn a_load_puts_rows_stored_out_of_order_back_in_order() {
     assert_eq!(loaded.filter_lists[1].filters[3].dst_port, 7003);
     assert_eq!(loaded.filter_actions[0].name, "front");
 }
+
+/// Turns a database this ipsedit wrote at revision 1 into format 1 (before 2026-11-30:
+/// each policy's payload held its rules; there were no rule rows).
+fn to_format_1(db: &Path) {
+    let mut conn = rusqlite::Connection::open(db).expect("open");
+    let tx = conn.transaction().expect("tx");
+    let policies: Vec<(i64, String, String)> = {
+        let mut stmt = tx
+            .prepare("SELECT pos, guid, payload FROM objects WHERE kind = 'policy'")
+            .expect("prepare");
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    };
+    for (pos, guid, payload) in policies {
+        let rules: Vec<serde_json::Value> = {
+            let mut stmt = tx
+                .prepare(
+                    "SELECT payload FROM objects WHERE kind = 'rule' AND parent = ?1 ORDER BY pos",
+                )
+                .expect("prepare");
+            stmt.query_map([&guid], |r| r.get::<_, String>(0))
+                .expect("query")
+                .map(|p| serde_json::from_str(&p.expect("row")).expect("rule json"))
+                .collect()
+        };
+        let mut policy: serde_json::Value = serde_json::from_str(&payload).expect("policy json");
+        policy["rules"] = serde_json::Value::Array(rules);
+        tx.execute(
+            "UPDATE objects SET payload = ?1 WHERE kind = 'policy' AND pos = ?2",
+            rusqlite::params![policy.to_string(), pos],
+        )
+        .expect("update");
+    }
+    tx.execute_batch(
+        "DELETE FROM objects WHERE kind = 'rule'; DELETE FROM changes WHERE kind = 'rule';
+         UPDATE meta SET value = '1' WHERE key = 'format';",
+    )
+    .expect("format 1");
+    tx.commit().expect("commit");
+}
+
+fn scalar<T: rusqlite::types::FromSql>(db: &Path, sql: &str) -> T {
+    rusqlite::Connection::open(db)
+        .expect("open")
+        .query_row(sql, [], |r| r.get(0))
+        .expect(sql)
+}
+
+/// A database of format 1 reads as it is; the next save moves the rules to rows of their
+/// own in its transaction, every revision still loads, and from then on a one-rule edit
+/// keeps one rule in history, not the whole policy.
+#[test]
+fn rules_in_policy_payloads_are_read_and_moved_to_rows_by_the_next_save() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let db = tmp.path().join("store.db");
+    let store = SqliteStore::open(tmp.path());
+    let first = many_rules(50);
+    store.save(0, &first, "import").expect("save 1");
+    assert_eq!(
+        scalar::<i64>(&db, "SELECT count(*) FROM objects WHERE kind = 'rule'"),
+        50
+    );
+    to_format_1(&db);
+    assert_eq!(
+        scalar::<i64>(&db, "SELECT count(*) FROM objects WHERE kind = 'rule'"),
+        0
+    );
+    assert_eq!(
+        scalar::<String>(&db, "SELECT value FROM meta WHERE key = 'format'"),
+        "1"
+    );
+
+    let store = SqliteStore::open(tmp.path());
+    assert_eq!(store.load().expect("load format 1").snapshot, first);
+    let mut second = first.clone();
+    second.policies[0].rules[7].active = false;
+    second.policies[0].rules.pop();
+    store.save(1, &second, "edit").expect("save 2 upgrades");
+    assert_eq!(
+        scalar::<String>(&db, "SELECT value FROM meta WHERE key = 'format'"),
+        "2"
+    );
+    assert_eq!(
+        scalar::<i64>(&db, "SELECT count(*) FROM objects WHERE kind = 'rule'"),
+        49
+    );
+    assert_eq!(
+        scalar::<i64>(
+            &db,
+            "SELECT count(*) FROM objects WHERE kind = 'policy' AND payload LIKE '%\"rules\"%'"
+        ),
+        0
+    );
+    assert_eq!(store.load().expect("load").snapshot, second);
+    assert_eq!(store.load_revision(1).expect("1"), first);
+    assert_eq!(store.load_revision(2).expect("2"), second);
+
+    let mut third = second.clone();
+    third.policies[0].rules[3].name = "renamed".into();
+    store.save(2, &third, "rename").expect("save 3");
+    assert_eq!(store.load().expect("load").snapshot, third);
+    assert_eq!(store.load_revision(2).expect("2"), second);
+    let kept: Vec<(String, i64)> = {
+        let conn = rusqlite::Connection::open(&db).expect("open");
+        let mut stmt = conn
+            .prepare("SELECT kind, pos FROM changes WHERE rev = 3")
+            .expect("prepare");
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    };
+    assert_eq!(
+        kept,
+        vec![("rule".to_string(), 3)],
+        "revision 3 keeps one rule"
+    );
+    assert_eq!(store.history().expect("history").len(), 3);
+}
+
+/// The size target of issue 10 on the shape Aerleon and block-list generators write (a
+/// list, an action and a rule per term): 20 one-rule edits grow the database by at most
+/// a fifth. (With rules in the policy's payload, each edit kept the whole policy.)
+#[test]
+fn twenty_one_rule_edits_of_a_many_rule_policy_cost_their_size() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = SqliteStore::open(tmp.path());
+    let mut snap = many_rules(2000);
+    store.save(0, &snap, "import").expect("save");
+    store.checkpoint().expect("checkpoint");
+    let first = db_size(tmp.path());
+    for i in 0..20 {
+        let r = &mut snap.policies[0].rules[100 * i];
+        r.active = !r.active;
+        store
+            .save(i as u64 + 1, &snap, &format!("edit {i}"))
+            .expect("edit");
+    }
+    store.checkpoint().expect("checkpoint");
+    let after = db_size(tmp.path());
+    assert!(
+        after * 10 <= first * 12,
+        "20 one-rule edits grew the database from {first} to {after} bytes"
+    );
+    assert_eq!(store.load().expect("load").snapshot, snap);
+}
+
+/// A change set that "adds" an object whose key the database already holds (a caller's
+/// mistake: change sets are made against the revision they name) still keeps the old
+/// value in history: the earlier revision loads as it was.
+#[test]
+fn an_added_object_over_an_existing_key_keeps_the_old_value_in_history() {
+    use ipsedit::core::store::Version;
+    use ipsedit::core::store::change::{ChangeSet, decompose};
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = SqliteStore::open(tmp.path());
+    let first = many_rules(3);
+    store.save(0, &first, "import").expect("save 1");
+    let mut second = first.clone();
+    second.policies[0].rules[1].name = "other".into();
+    let objects = decompose(&second).expect("decompose");
+    let (key, object) = objects
+        .iter()
+        .find(|(k, o)| k.parent == first.policies[0].id.to_string() && o.name == "other")
+        .expect("the renamed rule's row");
+    let changes = ChangeSet {
+        added: vec![(key.clone(), object.clone())],
+        ..ChangeSet::default()
+    };
+    store
+        .apply(
+            &Version::of_revision(1),
+            &changes,
+            "added over an existing key",
+        )
+        .expect("apply");
+    assert_eq!(store.load().expect("load").snapshot, second);
+    assert_eq!(store.load_revision(1).expect("1"), first);
+}

@@ -1,8 +1,9 @@
 //! Change sets: a snapshot seen as keyed objects, and what changed between two snapshots.
 //!
-//! Every backend stores objects, not snapshots: a policy (with its rules), a filter list
-//! header, each filter as an object of its own (a 100,000-filter list changes by one
-//! row), a filter action, a dynamic rule, and one `settings` object for the rest (the
+//! Every backend stores objects, not snapshots: a policy header, each rule as an object of
+//! its own (a policy of 100,000 rules changes by one row, and its history by one rule), a
+//! filter list header, each filter as an object of its own (a 100,000-filter list changes
+//! by one row), a filter action, a dynamic rule, and one `settings` object for the rest (the
 //! assignment, the host context, and whatever the model grows next). An object is keyed
 //! by (kind, parent, position) and carries its GUID and name as indexed columns plus a
 //! JSON payload, so a new model field needs no migration: an old payload without it reads
@@ -17,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::StoreError;
 use crate::core::model::{
-    DynamicRule, Filter, FilterAction, FilterList, HostContext, Id, Policy, Snapshot,
+    DynamicRule, Filter, FilterAction, FilterList, HostContext, Id, Policy, Rule, Snapshot,
     UnreferencedObject,
 };
 
@@ -25,6 +26,9 @@ use crate::core::model::{
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
     Policy,
+    /// A rule of a policy: its parent is the policy's key, as a filter's is its list's.
+    /// (Before format 2 a policy's payload held its rules: such a payload still reads.)
+    Rule,
     FilterList,
     Filter,
     FilterAction,
@@ -33,8 +37,9 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::Policy,
+        Kind::Rule,
         Kind::FilterList,
         Kind::Filter,
         Kind::FilterAction,
@@ -46,6 +51,7 @@ impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Policy => "policy",
+            Kind::Rule => "rule",
             Kind::FilterList => "filter_list",
             Kind::Filter => "filter",
             Kind::FilterAction => "filter_action",
@@ -60,7 +66,8 @@ impl Kind {
 }
 
 /// Where an object sits. Top-level objects have an empty parent; a filter's parent is its
-/// list's key (the list GUID, or `GUID#POS` for a second list with the same GUID).
+/// list's key (the list GUID, or `GUID#POS` for a second list with the same GUID), a
+/// rule's its policy's key (made the same way).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Key {
     pub kind: Kind,
@@ -69,7 +76,8 @@ pub struct Key {
 }
 
 /// One stored object: GUID and name (indexed, for lookups without decoding) and the
-/// payload. For a filter list, `guid` is the key its filters name as their parent.
+/// payload. For a filter list or a policy, `guid` is the key its filters or rules name as
+/// their parent.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Object {
     pub guid: String,
@@ -110,6 +118,57 @@ struct ListHeader {
     stored: Option<crate::core::model::StoredObject>,
 }
 
+/// A policy without its rules (they are objects of their own), borrowed for encoding; it
+/// decodes as a `Policy` with no rules.
+#[derive(Serialize)]
+struct PolicyHeader<'a> {
+    id: Id,
+    name: &'a str,
+    description: &'a str,
+    polling_interval_min: u32,
+    key_exchange: &'a crate::core::model::KeyExchange,
+    default_response: &'a crate::core::model::DefaultResponse,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stored: &'a Option<crate::core::model::StoredObject>,
+}
+
+impl<'a> PolicyHeader<'a> {
+    /// Every field but the rules (a field added to `Policy` fails to compile here until
+    /// it is stored).
+    fn of(p: &'a Policy) -> PolicyHeader<'a> {
+        let Policy {
+            id,
+            name,
+            description,
+            polling_interval_min,
+            key_exchange,
+            default_response,
+            rules: _,
+            stored,
+        } = p;
+        PolicyHeader {
+            id: *id,
+            name,
+            description,
+            polling_interval_min: *polling_interval_min,
+            key_exchange,
+            default_response,
+            stored,
+        }
+    }
+}
+
+fn same_policy_header(a: &Policy, b: &Policy) -> bool {
+    let (x, y) = (PolicyHeader::of(a), PolicyHeader::of(b));
+    x.id == y.id
+        && x.name == y.name
+        && x.description == y.description
+        && x.polling_interval_min == y.polling_interval_min
+        && x.key_exchange == y.key_exchange
+        && x.default_response == y.default_response
+        && x.stored == y.stored
+}
+
 impl ChangeSet {
     pub fn is_empty(&self) -> bool {
         self.added.is_empty() && self.changed.is_empty() && self.removed.is_empty()
@@ -126,14 +185,6 @@ impl ChangeSet {
         let mut cs = ChangeSet::default();
         diff_seq(
             &mut cs,
-            Kind::Policy,
-            "",
-            &base.policies,
-            &edited.policies,
-            policy_object,
-        )?;
-        diff_seq(
-            &mut cs,
             Kind::FilterAction,
             "",
             &base.filter_actions,
@@ -148,62 +199,34 @@ impl ChangeSet {
             &edited.dynamic,
             dynamic_object,
         )?;
-
-        let base_keys = list_keys(&base.filter_lists);
-        let edited_keys = list_keys(&edited.filter_lists);
-        let base_by_key: HashMap<&str, &FilterList> = base_keys
-            .iter()
-            .map(String::as_str)
-            .zip(base.filter_lists.iter())
-            .collect();
-        let n = base.filter_lists.len().max(edited.filter_lists.len());
-        for pos in 0..n {
-            let key = Key {
+        diff_parents(
+            &mut cs,
+            Parents {
+                kind: Kind::Policy,
+                child: Kind::Rule,
+                keys: |v: &[Policy]| keys_of(v.iter().map(|p| p.id)),
+                same: same_policy_header,
+                children: |p: &Policy| &p.rules,
+                header: policy_object,
+                object: rule_object,
+            },
+            &base.policies,
+            &edited.policies,
+        )?;
+        diff_parents(
+            &mut cs,
+            Parents {
                 kind: Kind::FilterList,
-                parent: String::new(),
-                pos: pos as u64,
-            };
-            match (base.filter_lists.get(pos), edited.filter_lists.get(pos)) {
-                (Some(b), Some(e)) => {
-                    if !same_header(b, e) || base_keys[pos] != edited_keys[pos] {
-                        cs.changed.push((key, list_object(e, &edited_keys[pos])?));
-                    }
-                }
-                (None, Some(e)) => cs.added.push((key, list_object(e, &edited_keys[pos])?)),
-                (Some(_), None) => cs.removed.push(key),
-                (None, None) => {}
-            }
-        }
-        // Filters follow their list's key, not its position, so inserting a list does not
-        // rewrite every filter after it.
-        let empty: Vec<Filter> = Vec::new();
-        let mut seen: HashSet<&str> = HashSet::new();
-        for (list, key) in edited.filter_lists.iter().zip(&edited_keys) {
-            seen.insert(key);
-            let before = base_by_key.get(key.as_str()).map_or(&empty, |l| &l.filters);
-            if before != &list.filters {
-                diff_seq(
-                    &mut cs,
-                    Kind::Filter,
-                    key,
-                    before,
-                    &list.filters,
-                    filter_object,
-                )?;
-            }
-        }
-        for (list, key) in base.filter_lists.iter().zip(&base_keys) {
-            if !seen.contains(key.as_str()) {
-                diff_seq(
-                    &mut cs,
-                    Kind::Filter,
-                    key,
-                    &list.filters,
-                    &empty,
-                    filter_object,
-                )?;
-            }
-        }
+                child: Kind::Filter,
+                keys: |v: &[FilterList]| keys_of(v.iter().map(|l| l.id)),
+                same: same_header,
+                children: |l: &FilterList| &l.filters,
+                header: list_object,
+                object: filter_object,
+            },
+            &base.filter_lists,
+            &edited.filter_lists,
+        )?;
 
         let (bs, es) = (settings(base), settings(edited));
         if bs != es {
@@ -248,8 +271,17 @@ pub fn decompose(s: &Snapshot) -> Result<BTreeMap<Key, Object>, StoreError> {
         parent: String::new(),
         pos: pos as u64,
     };
-    for (i, p) in policies.iter().enumerate() {
-        out.insert(top(Kind::Policy, i), policy_object(p)?);
+    let policy_keys = keys_of(policies.iter().map(|p| p.id));
+    for (i, (p, key)) in policies.iter().zip(policy_keys).enumerate() {
+        for (j, r) in p.rules.iter().enumerate() {
+            let k = Key {
+                kind: Kind::Rule,
+                parent: key.clone(),
+                pos: j as u64,
+            };
+            out.insert(k, rule_object(r)?);
+        }
+        out.insert(top(Kind::Policy, i), policy_object(p, &key)?);
     }
     for (i, a) in filter_actions.iter().enumerate() {
         out.insert(top(Kind::FilterAction, i), action_object(a)?);
@@ -257,7 +289,8 @@ pub fn decompose(s: &Snapshot) -> Result<BTreeMap<Key, Object>, StoreError> {
     for (i, d) in dynamic.iter().enumerate() {
         out.insert(top(Kind::Dynamic, i), dynamic_object(d)?);
     }
-    for (i, (l, key)) in filter_lists.iter().zip(list_keys(filter_lists)).enumerate() {
+    let list_keys = keys_of(filter_lists.iter().map(|l| l.id));
+    for (i, (l, key)) in filter_lists.iter().zip(list_keys).enumerate() {
         for (j, f) in l.filters.iter().enumerate() {
             let k = Key {
                 kind: Kind::Filter,
@@ -293,14 +326,60 @@ pub fn recompose(objects: BTreeMap<Key, Object>) -> Result<Snapshot, StoreError>
 #[derive(Default)]
 pub struct Recomposer {
     snapshot: Snapshot,
-    policies: Vec<(u64, Policy)>,
+    policies: Vec<(u64, String, Policy)>,
+    rules: Children<Rule>,
     actions: Vec<(u64, FilterAction)>,
     dynamic: Vec<(u64, DynamicRule)>,
     lists: Vec<(u64, String, FilterList)>,
-    filters: HashMap<String, Vec<(u64, Filter)>>,
-    /// The filters of the list being read (its key, its filters so far): rows of one
-    /// list come together in either order, so a list's key is copied once, not per row.
-    current: Option<(String, Vec<(u64, Filter)>)>,
+    filters: Children<Filter>,
+}
+
+/// Children (rules, filters) by their parent's key. The rows of one parent come together
+/// in storage order, so the run being read is kept apart: a key is copied and hashed once
+/// per run, not per row.
+struct Children<T> {
+    by_parent: HashMap<String, Vec<(u64, T)>>,
+    current: Option<(String, Vec<(u64, T)>)>,
+}
+
+impl<T> Default for Children<T> {
+    fn default() -> Self {
+        Children {
+            by_parent: HashMap::new(),
+            current: None,
+        }
+    }
+}
+
+impl<T> Children<T> {
+    fn push(&mut self, parent: &str, pos: u64, item: T) {
+        match &mut self.current {
+            Some((key, items)) if key == parent => items.push((pos, item)),
+            _ => {
+                self.flush();
+                self.current = Some((parent.to_string(), vec![(pos, item)]));
+            }
+        }
+    }
+
+    /// Files the current run under its key: moved, not copied, when the key has none yet
+    /// (every parent, unless its rows were interleaved with another's).
+    fn flush(&mut self) {
+        if let Some((key, items)) = self.current.take() {
+            match self.by_parent.entry(key) {
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(items);
+                }
+                std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().extend(items),
+            }
+        }
+    }
+
+    /// A parent's children in position order (taken out).
+    fn take(&mut self, parent: &str) -> Option<Vec<T>> {
+        self.flush();
+        self.by_parent.remove(parent).map(in_order)
+    }
 }
 
 impl Recomposer {
@@ -320,7 +399,13 @@ impl Recomposer {
             guid,
         };
         match kind {
-            Kind::Policy => self.policies.push((pos, decode_at(at, payload)?)),
+            Kind::Policy => self
+                .policies
+                .push((pos, guid.to_string(), decode_at(at, payload)?)),
+            Kind::Rule => {
+                let r: Rule = decode_at(at, payload)?;
+                self.rules.push(parent, pos, r);
+            }
             Kind::FilterAction => self.actions.push((pos, decode_at(at, payload)?)),
             Kind::Dynamic => self.dynamic.push((pos, decode_at(at, payload)?)),
             Kind::Settings => {
@@ -346,15 +431,7 @@ impl Recomposer {
             }
             Kind::Filter => {
                 let f: Filter = decode_at(at, payload)?;
-                match &mut self.current {
-                    Some((key, filters)) if key == parent => filters.push((pos, f)),
-                    _ => {
-                        if let Some((key, filters)) = self.current.take() {
-                            keep_filters(&mut self.filters, key, filters);
-                        }
-                        self.current = Some((parent.to_string(), vec![(pos, f)]));
-                    }
-                }
+                self.filters.push(parent, pos, f);
             }
         }
         Ok(())
@@ -362,17 +439,23 @@ impl Recomposer {
 
     /// The snapshot: each kind in position order, each list with its filters.
     pub fn finish(mut self) -> Snapshot {
-        if let Some((key, filters)) = self.current.take() {
-            keep_filters(&mut self.filters, key, filters);
-        }
         let s = &mut self.snapshot;
-        s.policies = in_order(self.policies);
+        self.policies.sort_by_key(|(pos, _, _)| *pos);
+        s.policies.reserve(self.policies.len());
+        for (_, key, mut policy) in self.policies {
+            // A payload of format 1 holds its rules; rows come after them (a database
+            // holds one form or the other: the upgrade moves them in one transaction).
+            if let Some(rules) = self.rules.take(&key) {
+                policy.rules.extend(rules);
+            }
+            s.policies.push(policy);
+        }
         s.filter_actions = in_order(self.actions);
         s.dynamic = in_order(self.dynamic);
         self.lists.sort_by_key(|(pos, _, _)| *pos);
         s.filter_lists.reserve(self.lists.len());
         for (_, key, mut list) in self.lists {
-            list.filters = in_order(self.filters.remove(&key).unwrap_or_default());
+            list.filters = self.filters.take(&key).unwrap_or_default();
             s.filter_lists.push(list);
         }
         self.snapshot
@@ -388,19 +471,42 @@ fn in_order<T>(mut v: Vec<(u64, T)>) -> Vec<T> {
     v.into_iter().map(|(_, t)| t).collect()
 }
 
-/// Files a list's filters under its key: moved, not copied, when the key has none yet
-/// (every list, unless its rows were interleaved with another list's).
-fn keep_filters(
-    map: &mut HashMap<String, Vec<(u64, Filter)>>,
-    key: String,
-    filters: Vec<(u64, Filter)>,
-) {
-    match map.entry(key) {
-        std::collections::hash_map::Entry::Vacant(e) => {
-            e.insert(filters);
-        }
-        std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().extend(filters),
+/// The objects that replace a policy row of format 1 (its payload holding its rules): the
+/// header under the same key, and a row per rule under the policy's key. `None` when the
+/// payload has no rules (it reads the same in both formats).
+pub fn split_policy(
+    pos: u64,
+    key: &str,
+    payload: &str,
+) -> Result<Option<Vec<(Key, Object)>>, StoreError> {
+    let at = || Where {
+        kind: Kind::Policy,
+        parent: "",
+        pos,
+        guid: key,
+    };
+    let policy: Policy = decode_at(at, payload)?;
+    if policy.rules.is_empty() {
+        return Ok(None);
     }
+    let mut out = Vec::with_capacity(policy.rules.len() + 1);
+    out.push((
+        Key {
+            kind: Kind::Policy,
+            parent: String::new(),
+            pos,
+        },
+        policy_object(&policy, key)?,
+    ));
+    for (j, r) in policy.rules.iter().enumerate() {
+        let k = Key {
+            kind: Kind::Rule,
+            parent: key.to_string(),
+            pos: j as u64,
+        };
+        out.push((k, rule_object(r)?));
+    }
+    Ok(Some(out))
 }
 
 /// Which object a decode error is about.
@@ -456,11 +562,19 @@ fn settings_object(s: &Settings) -> Result<Object, StoreError> {
     })
 }
 
-fn policy_object(p: &Policy) -> Result<Object, StoreError> {
+fn policy_object(p: &Policy, key: &str) -> Result<Object, StoreError> {
     Ok(Object {
-        guid: p.id.to_string(),
+        guid: key.to_string(),
         name: p.name.clone(),
-        payload: encode(p)?,
+        payload: encode(&PolicyHeader::of(p))?,
+    })
+}
+
+fn rule_object(r: &Rule) -> Result<Object, StoreError> {
+    Ok(Object {
+        guid: r.id.to_string(),
+        name: r.name.clone(),
+        payload: encode(r)?,
     })
 }
 
@@ -512,22 +626,89 @@ fn same_header(a: &FilterList, b: &FilterList) -> bool {
     a.id == b.id && a.name == b.name && a.description == b.description && a.stored == b.stored
 }
 
-/// The key each list's filters are stored under: its GUID, or `GUID#POS` when an earlier
-/// list has the same GUID (hand-edited data), so no two lists share filters.
-fn list_keys(lists: &[FilterList]) -> Vec<String> {
+/// The key each parent's children are stored under: its GUID, or `GUID#POS` when an
+/// earlier parent of its kind has the same GUID (hand-edited data), so no two lists share
+/// filters and no two policies share rules.
+fn keys_of(ids: impl Iterator<Item = Id>) -> Vec<String> {
     let mut seen = HashSet::new();
-    lists
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let guid = l.id.to_string();
-            if seen.insert(l.id) {
+    ids.enumerate()
+        .map(|(i, id)| {
+            let guid = id.to_string();
+            if seen.insert(id) {
                 guid
             } else {
                 format!("{guid}#{i}")
             }
         })
         .collect()
+}
+
+/// How a kind of parent (a policy, a filter list) is stored: a header object at each
+/// position, and its children (rules, filters) as objects under the parent's key.
+struct Parents<P, C> {
+    kind: Kind,
+    child: Kind,
+    keys: fn(&[P]) -> Vec<String>,
+    same: fn(&P, &P) -> bool,
+    children: fn(&P) -> &Vec<C>,
+    header: fn(&P, &str) -> Result<Object, StoreError>,
+    object: fn(&C) -> Result<Object, StoreError>,
+}
+
+/// The changes to parents and their children. Headers follow positions; children follow
+/// their parent's key, not its position, so inserting a list (or a policy) does not
+/// rewrite every filter (or rule) after it.
+fn diff_parents<P, C: PartialEq>(
+    cs: &mut ChangeSet,
+    how: Parents<P, C>,
+    base: &[P],
+    edited: &[P],
+) -> Result<(), StoreError> {
+    let base_keys = (how.keys)(base);
+    let edited_keys = (how.keys)(edited);
+    for pos in 0..base.len().max(edited.len()) {
+        let key = Key {
+            kind: how.kind,
+            parent: String::new(),
+            pos: pos as u64,
+        };
+        match (base.get(pos), edited.get(pos)) {
+            (Some(b), Some(e)) => {
+                if !(how.same)(b, e) || base_keys[pos] != edited_keys[pos] {
+                    cs.changed.push((key, (how.header)(e, &edited_keys[pos])?));
+                }
+            }
+            (None, Some(e)) => cs.added.push((key, (how.header)(e, &edited_keys[pos])?)),
+            (Some(_), None) => cs.removed.push(key),
+            (None, None) => {}
+        }
+    }
+    let base_by_key: HashMap<&str, &P> = base_keys.iter().map(String::as_str).zip(base).collect();
+    let empty: Vec<C> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
+    for (parent, key) in edited.iter().zip(&edited_keys) {
+        seen.insert(key);
+        let before = base_by_key
+            .get(key.as_str())
+            .map_or(&empty, |b| (how.children)(b));
+        let after = (how.children)(parent);
+        if before != after {
+            diff_seq(cs, how.child, key, before, after, how.object)?;
+        }
+    }
+    for (parent, key) in base.iter().zip(&base_keys) {
+        if !seen.contains(key.as_str()) {
+            diff_seq(
+                cs,
+                how.child,
+                key,
+                (how.children)(parent),
+                &empty,
+                how.object,
+            )?;
+        }
+    }
+    Ok(())
 }
 
 fn diff_seq<T: PartialEq>(

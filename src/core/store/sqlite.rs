@@ -38,7 +38,11 @@ use crate::core::model::Snapshot;
 pub const DB_FILE: &str = "store.db";
 const NOTE_FILE: &str = "MIGRATED-TO-SQLITE.txt";
 const RON_FILE: &str = "store.ron";
-const FORMAT: &str = "1";
+/// The object layout: 2 stores each rule as a row of its own; 1 kept a policy's rules in
+/// its payload (a one-rule edit of a 100,000-rule policy rewrote 26 MB and kept the old
+/// 26 MB in history). Format 1 is read as is and upgraded by the next save.
+const FORMAT: &str = "2";
+const FORMAT_1: &str = "1";
 
 /// Ordinary rowid tables, never `WITHOUT ROWID`: a policy's row holds all its rules, and a
 /// `WITHOUT ROWID` table keeps whole rows in its key B-tree, where SQLite copies an
@@ -235,7 +239,7 @@ impl SqliteStore {
             // to 256 MiB) each page is read once. A load reads the table once in storage
             // order, where pread is as fast and its pages do not count in the process's
             // memory (a map of a 150 MB database did: 290 MB resident for `show`).
-            conn.execute_batch("PRAGMA mmap_size = 268435456;")
+            conn.execute_batch("PRAGMA mmap_size = 268435456; PRAGMA cache_size = -131072;")
                 .map_err(|e| self.err(e))?;
             conn.execute_batch(SCHEMA).map_err(|e| self.err(e))?;
         }
@@ -258,15 +262,36 @@ impl SqliteStore {
         }
     }
 
-    fn check_format(&self, conn: &Connection) -> Result<(), StoreError> {
-        let format: Option<String> = conn
-            .query_row("SELECT value FROM meta WHERE key = 'format'", [], |r| {
-                r.get(0)
-            })
-            .optional()
+    fn format(&self, conn: &Connection) -> Result<Option<String>, StoreError> {
+        conn.query_row("SELECT value FROM meta WHERE key = 'format'", [], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(|e| self.err(e))
+    }
+
+    /// The rows that turn every format-1 policy row (rules in its payload) into format 2.
+    fn split_policies(&self, conn: &Connection) -> Result<Vec<(Key, Object)>, StoreError> {
+        let mut stmt = conn
+            .prepare("SELECT pos, guid, payload FROM objects WHERE kind = 'policy'")
             .map_err(|e| self.err(e))?;
+        let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| self.err(e))? {
+            let pos = self.pos(row.get(0).map_err(|e| self.err(e))?)?;
+            let guid: String = row.get(1).map_err(|e| self.err(e))?;
+            let payload: String = row.get(2).map_err(|e| self.err(e))?;
+            if let Some(objects) = super::change::split_policy(pos, &guid, &payload)? {
+                out.extend(objects);
+            }
+        }
+        Ok(out)
+    }
+
+    fn check_format(&self, conn: &Connection) -> Result<(), StoreError> {
+        let format = self.format(conn)?;
         match format.as_deref() {
-            None | Some(FORMAT) => Ok(()),
+            None | Some(FORMAT) | Some(FORMAT_1) => Ok(()),
             Some(other) => Err(StoreError::Corrupt {
                 path: self.db_path(),
                 message: format!(
@@ -397,6 +422,7 @@ impl SqliteStore {
             .map_err(|e| self.err(e))?;
         self.check_format(&tx)?;
         self.upgrade_tables(&tx)?;
+        let rules_in_policies = self.format(&tx)?.as_deref() == Some(FORMAT_1);
         let found = self.current_revision(&tx)?;
         if let Some(expected) = expected
             && expected != found
@@ -432,9 +458,12 @@ impl SqliteStore {
                      WHERE kind = ?1 AND parent = ?2 AND pos = ?3",
                 )
                 .map_err(|e| self.err(e))?;
+            // A key is remembered once per revision, with the value it had before the
+            // revision: the format upgrade below may touch a key the change set touches
+            // again.
             let mut keep = tx
                 .prepare_cached(
-                    "INSERT INTO changes (rev, kind, parent, pos, guid, name, payload) \
+                    "INSERT OR IGNORE INTO changes (rev, kind, parent, pos, guid, name, payload) \
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )
                 .map_err(|e| self.err(e))?;
@@ -444,17 +473,27 @@ impl SqliteStore {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )
                 .map_err(|e| self.err(e))?;
+            let mut add = tx
+                .prepare_cached(
+                    "INSERT INTO objects (kind, parent, pos, guid, name, payload) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+                )
+                .map_err(|e| self.err(e))?;
             let mut del = tx
                 .prepare_cached("DELETE FROM objects WHERE kind = ?1 AND parent = ?2 AND pos = ?3")
                 .map_err(|e| self.err(e))?;
-            let mut remember = |key: &Key| -> Result<(), StoreError> {
+            // `absent`: the key is known to be new in this revision (no lookup).
+            let mut remember = |key: &Key, absent: bool| -> Result<(), StoreError> {
                 let pos = i64::try_from(key.pos).unwrap_or(i64::MAX);
-                let old: Option<(String, String, String)> = prev
-                    .query_row(params![key.kind.as_str(), key.parent, pos], |r| {
+                let old: Option<(String, String, String)> = if absent {
+                    None
+                } else {
+                    prev.query_row(params![key.kind.as_str(), key.parent, pos], |r| {
                         Ok((r.get(0)?, r.get(1)?, r.get(2)?))
                     })
                     .optional()
-                    .map_err(|e| self.err(e))?;
+                    .map_err(|e| self.err(e))?
+                };
                 let (g, n, p) = match old {
                     Some((g, n, p)) => (Some(g), Some(n), Some(p)),
                     None => (None, None, None),
@@ -463,21 +502,50 @@ impl SqliteStore {
                     .map_err(|e| self.err(e))?;
                 Ok(())
             };
-            for (key, object) in changes.added.iter().chain(&changes.changed) {
-                remember(key)?;
+            // Format 1 to 2, in this save's transaction and under its revision (so every
+            // earlier revision still loads as it was): each policy row holding rules
+            // becomes a header and a row per rule, which is what `changes` (made from a
+            // snapshot) assumes the database holds.
+            let upgrade = if rules_in_policies {
+                self.split_policies(&tx)?
+            } else {
+                Vec::new()
+            };
+            fn row<'a>(
+                key: &'a Key,
+                o: &'a Object,
+            ) -> (&'a str, &'a str, i64, &'a str, &'a str, &'a str) {
                 let pos = i64::try_from(key.pos).unwrap_or(i64::MAX);
-                put.execute(params![
+                (
                     key.kind.as_str(),
-                    key.parent,
+                    &key.parent,
                     pos,
-                    object.guid,
-                    object.name,
-                    object.payload
-                ])
-                .map_err(|e| self.err(e))?;
+                    &o.guid,
+                    &o.name,
+                    &o.payload,
+                )
+            }
+            for (key, object) in &upgrade {
+                remember(key, false)?;
+                put.execute(row(key, object)).map_err(|e| self.err(e))?;
+            }
+            // An added object is new to the database (the change set was made against
+            // the revision just checked): inserted without looking for an old value, its
+            // history row says "absent". Should the key be taken after all, the insert
+            // does nothing and the object takes the path of a changed one.
+            for (key, object) in &changes.added {
+                let fresh = add.execute(row(key, object)).map_err(|e| self.err(e))?;
+                remember(key, fresh == 1)?;
+                if fresh != 1 {
+                    put.execute(row(key, object)).map_err(|e| self.err(e))?;
+                }
+            }
+            for (key, object) in &changes.changed {
+                remember(key, false)?;
+                put.execute(row(key, object)).map_err(|e| self.err(e))?;
             }
             for key in &changes.removed {
-                remember(key)?;
+                remember(key, false)?;
                 let pos = i64::try_from(key.pos).unwrap_or(i64::MAX);
                 del.execute(params![key.kind.as_str(), key.parent, pos])
                     .map_err(|e| self.err(e))?;
