@@ -204,7 +204,7 @@ impl ChangeSet {
             Parents {
                 kind: Kind::Policy,
                 child: Kind::Rule,
-                keys: |v: &[Policy]| keys_of(v.iter().map(|p| p.id)),
+                id: |p: &Policy| p.id,
                 same: same_policy_header,
                 children: |p: &Policy| &p.rules,
                 header: policy_object,
@@ -218,7 +218,7 @@ impl ChangeSet {
             Parents {
                 kind: Kind::FilterList,
                 child: Kind::Filter,
-                keys: |v: &[FilterList]| keys_of(v.iter().map(|l| l.id)),
+                id: |l: &FilterList| l.id,
                 same: same_header,
                 children: |l: &FilterList| &l.filters,
                 header: list_object,
@@ -648,7 +648,7 @@ fn keys_of(ids: impl Iterator<Item = Id>) -> Vec<String> {
 struct Parents<P, C> {
     kind: Kind,
     child: Kind,
-    keys: fn(&[P]) -> Vec<String>,
+    id: fn(&P) -> Id,
     same: fn(&P, &P) -> bool,
     children: fn(&P) -> &Vec<C>,
     header: fn(&P, &str) -> Result<Object, StoreError>,
@@ -664,8 +664,39 @@ fn diff_parents<P, C: PartialEq>(
     base: &[P],
     edited: &[P],
 ) -> Result<(), StoreError> {
-    let base_keys = (how.keys)(base);
-    let edited_keys = (how.keys)(edited);
+    // The usual save keeps every parent where it was (one rule or filter edited): then
+    // the keys on both sides are the same and children compare by position, with no
+    // key made unless something changed. Otherwise children are matched by key.
+    let same_ids = base.len() == edited.len()
+        && base
+            .iter()
+            .zip(edited)
+            .all(|(b, e)| (how.id)(b) == (how.id)(e));
+    if same_ids {
+        let mut keys: Option<Vec<String>> = None;
+        for (pos, (b, e)) in base.iter().zip(edited).enumerate() {
+            let header_same = (how.same)(b, e);
+            let (before, after) = ((how.children)(b), (how.children)(e));
+            if header_same && before == after {
+                continue;
+            }
+            let keys = keys.get_or_insert_with(|| keys_of(edited.iter().map(how.id)));
+            if !header_same {
+                let key = Key {
+                    kind: how.kind,
+                    parent: String::new(),
+                    pos: pos as u64,
+                };
+                cs.changed.push((key, (how.header)(e, &keys[pos])?));
+            }
+            if before != after {
+                diff_seq(cs, how.child, &keys[pos], before, after, how.object)?;
+            }
+        }
+        return Ok(());
+    }
+    let base_keys = keys_of(base.iter().map(how.id));
+    let edited_keys = keys_of(edited.iter().map(how.id));
     for pos in 0..base.len().max(edited.len()) {
         let key = Key {
             kind: how.kind,
