@@ -158,7 +158,6 @@ pub fn reach(table: &EffectiveTable, space: &HeaderSpace) -> Result<Vec<ReachIte
     };
     let srcs = expand(space.src)?;
     let dsts = expand(space.dst)?;
-    let index = FirstMatch::new(table);
     let mut reported = vec![false; table.rows.len()];
     let mut no_match_reported = false;
     let mut items: Vec<ReachItem> = Vec::new();
@@ -173,20 +172,36 @@ pub fn reach(table: &EffectiveTable, space: &HeaderSpace) -> Result<Vec<ReachIte
             };
             // One pass: the rows this part of the space meets. Only they can decide a
             // packet of it, and only their edges split it into cells.
-            let meets: Vec<(&Row, Sub)> = table
+            // What the rest needs of each is copied into one vector: the rows are spread
+            // over a table that outgrows the caches, and are not read again.
+            let meets: Vec<Met> = table
                 .rows
                 .iter()
-                .filter_map(|r| Some((r, sub.meet(&r.header)?)))
+                .filter_map(|r| {
+                    Some(Met {
+                        meet: sub.meet(&r.header)?,
+                        header: r.header,
+                        index: r.index,
+                        action: r.action,
+                    })
+                })
                 .collect();
-            let grid = Grid::new(&sub, meets.iter().map(|(r, _)| &r.header));
-            for (r, meet) in &meets {
-                if r.action == Behavior::Block || reported[r.index] || index.shadowed(meet, r.index)
+            // Only those rows can match a packet of this part, so only they are indexed.
+            let (index, repeated) = FirstMatch::new(meets.iter().map(|m| (m.index, &m.header)));
+            let grid = Grid::new(&sub, meets.iter().map(|m| &m.meet));
+            for (m, repeated) in meets.iter().zip(repeated) {
+                // A row with the header of an earlier one decides nothing: known from the
+                // index's build, without a lookup per shape.
+                if repeated
+                    || m.action == Behavior::Block
+                    || reported[m.index]
+                    || index.shadowed(&m.meet, m.index)
                 {
                     continue;
                 }
-                if let Some(p) = grid.find(table, meet, |p| index.first(p) == Some(r.index)) {
-                    reported[r.index] = true;
-                    items.push(item(Some(r), p));
+                if let Some(p) = grid.find(table, &m.meet, |p| index.first(p) == Some(m.index)) {
+                    reported[m.index] = true;
+                    items.push(item(table.rows.get(m.index), p));
                 }
             }
             if !no_match_reported
@@ -201,6 +216,14 @@ pub fn reach(table: &EffectiveTable, space: &HeaderSpace) -> Result<Vec<ReachIte
     Ok(items)
 }
 
+/// A row that meets a part of the space: its position, action and header, and the meet.
+struct Met {
+    index: usize,
+    action: Behavior,
+    header: Header,
+    meet: Sub,
+}
+
 /// The explain question ("which row decides this packet first?") without a scan: rows
 /// grouped by shape (prefix lengths, which of protocol and ports are given), each group a
 /// map from the row's fields to its first index. A packet widened to each shape finds
@@ -211,18 +234,27 @@ struct FirstMatch {
 }
 
 impl FirstMatch {
-    fn new(table: &EffectiveTable) -> FirstMatch {
+    /// The index of `rows` (in table order), and for each row whether an earlier one has
+    /// the same header.
+    fn new<'a>(rows: impl Iterator<Item = (usize, &'a Header)>) -> (FirstMatch, Vec<bool>) {
         let mut by_shape: FastMap<Shape, FastMap<Header, usize>> = FastMap::default();
-        for r in table.rows.iter().filter(|r| !r.header.v6) {
-            by_shape
-                .entry(Shape::of(&r.header))
+        let mut repeated = Vec::new();
+        for (i, h) in rows {
+            if h.v6 {
+                repeated.push(false);
+                continue;
+            }
+            let first = *by_shape
+                .entry(Shape::of(h))
                 .or_default()
-                .entry(r.header)
-                .or_insert(r.index);
+                .entry(*h)
+                .or_insert(i);
+            repeated.push(first != i);
         }
-        FirstMatch {
+        let index = FirstMatch {
             shapes: by_shape.into_iter().collect(),
-        }
+        };
+        (index, repeated)
     }
 
     /// The first row matching an IPv4 packet (what `explain` decides with).
@@ -323,11 +355,16 @@ impl<T: Copy + Ord> Values<T> {
 const BUDGET: usize = 4096;
 
 impl Grid {
-    fn new<'a>(sub: &Sub, rows: impl Iterator<Item = &'a Header> + Clone) -> Grid {
-        let addrs = |n: Net, pick: fn(&Header) -> Net| {
+    /// The grid of `sub` cut by the parts of it that rows meet. The meets, not the rows'
+    /// headers, are read: they sit together in one vector (the rows are spread over the
+    /// table, and reading them again was most of `reach` on a large table), and inside
+    /// `sub` they have the same edges (a prefix meets a prefix as the narrower of the two;
+    /// a port a row names is the meet's single port).
+    fn new<'a>(sub: &Sub, meets: impl Iterator<Item = &'a Sub> + Clone) -> Grid {
+        let addrs = |n: Net, pick: fn(&Sub) -> Net| {
             let mut v = vec![u32::from(example_addr(n, 9)), n.first(), n.last()];
-            for h in rows.clone() {
-                let e = pick(h);
+            for m in meets.clone() {
+                let e = pick(m);
                 v.extend([
                     e.first(),
                     e.last(),
@@ -337,10 +374,11 @@ impl Grid {
             }
             ordered(v, |a| n.contains_addr(*a))
         };
-        let ports = |r: (u16, u16), pick: fn(&Header) -> u16| {
+        let single = |r: (u16, u16)| if r.0 == r.1 { r.0 } else { 0 };
+        let ports = |r: (u16, u16), pick: &dyn Fn(&Sub) -> u16| {
             let mut v = vec![1025, 1026, r.0, r.1];
             let given: std::collections::BTreeSet<u16> =
-                rows.clone().map(pick).filter(|p| *p != 0).collect();
+                meets.clone().map(pick).filter(|p| *p != 0).collect();
             // One port no row names: the cell of "any other port".
             v.extend((r.0.max(1)..=r.1).find(|p| !given.contains(p)));
             for p in &given {
@@ -353,17 +391,17 @@ impl Grid {
             None => {
                 let mut v = vec![6, 17, 1, 47];
                 let given: std::collections::BTreeSet<u8> =
-                    rows.clone().map(|h| h.protocol).collect();
+                    meets.clone().map(|m| m.protocol.unwrap_or(0)).collect();
                 v.extend((1..=u8::MAX).find(|p| !given.contains(p)));
                 v.extend(given);
                 ordered(v, |p| *p != 0)
             }
         };
         Grid {
-            src: Values::new(addrs(sub.src, |h| h.src)),
-            dst: Values::new(addrs(sub.dst, |h| h.dst)),
-            sp: Values::new(ports(sub.sp, |h| h.src_port)),
-            dp: Values::new(ports(sub.dp, |h| h.dst_port)),
+            src: Values::new(addrs(sub.src, |m| m.src)),
+            dst: Values::new(addrs(sub.dst, |m| m.dst)),
+            sp: Values::new(ports(sub.sp, &|m| single(m.sp))),
+            dp: Values::new(ports(sub.dp, &|m| single(m.dp))),
             protos,
         }
     }
@@ -449,6 +487,7 @@ impl Grid {
 /// holds tens of thousands of candidate values on a big table.
 fn ordered<T: Copy + Eq + std::hash::Hash>(v: Vec<T>, keep: impl Fn(&T) -> bool) -> Vec<T> {
     let mut seen: FastMap<T, ()> = FastMap::default();
+    seen.reserve(v.len());
     v.into_iter()
         .filter(|x| keep(x) && seen.insert(*x, ()).is_none())
         .collect()
