@@ -169,6 +169,37 @@ fn one_command_from_the_shell() {
     assert!(r.stderr.contains("netsh:1:"), "{}", r.stderr);
 }
 
+/// The whole command quoted as one argument reads as the line it is, quotes included.
+#[test]
+fn one_command_in_one_argument() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = tmp.path().join("store");
+    ipsedit(
+        &store,
+        &[
+            "netsh",
+            "ipsec static add policy name=\"Block all\" assign=yes",
+        ],
+    )
+    .ok();
+    let r = ipsedit(
+        &store,
+        &["netsh", "ipsec static show policy name=\"Block all\""],
+    );
+    r.ok();
+    assert!(
+        r.stdout.contains("Assigned               : YES"),
+        "{}",
+        r.stdout
+    );
+    // A line break inside is not a second command.
+    let r = ipsedit(
+        &store,
+        &["netsh", "ipsec static add policy name=A\nadd policy name=B"],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}
+
 #[test]
 fn dry_run_writes_nothing() {
     let tmp = tempfile::tempdir().expect("tempdir");

@@ -90,7 +90,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<(), CliError> {
         );
     }
     super::refuse_unsafe_args("netsh", &args)?;
-    let line = netsh::join_args(&args);
+    let line = match args.as_slice() {
+        // The whole command in one quoted argument (`ipsedit netsh "ipsec static add
+        // policy name=X"`): taken as typed, as netsh would read the line.
+        [one] if one.contains(char::is_whitespace) && !one.contains('\n') => one.clone(),
+        _ => netsh::join_args(&args),
+    };
     let summary = format!("netsh {line}");
     apply(ctx, dry_run, &summary, "netsh", &line, Mode::Transaction)
 }
