@@ -120,7 +120,7 @@ struct ListHeader {
 
 /// A policy without its rules (they are objects of their own), borrowed for encoding; it
 /// decodes as a `Policy` with no rules.
-#[derive(Serialize)]
+#[derive(Serialize, PartialEq)]
 struct PolicyHeader<'a> {
     id: Id,
     name: &'a str,
@@ -159,14 +159,7 @@ impl<'a> PolicyHeader<'a> {
 }
 
 fn same_policy_header(a: &Policy, b: &Policy) -> bool {
-    let (x, y) = (PolicyHeader::of(a), PolicyHeader::of(b));
-    x.id == y.id
-        && x.name == y.name
-        && x.description == y.description
-        && x.polling_interval_min == y.polling_interval_min
-        && x.key_exchange == y.key_exchange
-        && x.default_response == y.default_response
-        && x.stored == y.stored
+    PolicyHeader::of(a) == PolicyHeader::of(b)
 }
 
 impl ChangeSet {
@@ -199,34 +192,8 @@ impl ChangeSet {
             &edited.dynamic,
             dynamic_object,
         )?;
-        diff_parents(
-            &mut cs,
-            Parents {
-                kind: Kind::Policy,
-                child: Kind::Rule,
-                id: |p: &Policy| p.id,
-                same: same_policy_header,
-                children: |p: &Policy| &p.rules,
-                header: policy_object,
-                object: rule_object,
-            },
-            &base.policies,
-            &edited.policies,
-        )?;
-        diff_parents(
-            &mut cs,
-            Parents {
-                kind: Kind::FilterList,
-                child: Kind::Filter,
-                id: |l: &FilterList| l.id,
-                same: same_header,
-                children: |l: &FilterList| &l.filters,
-                header: list_object,
-                object: filter_object,
-            },
-            &base.filter_lists,
-            &edited.filter_lists,
-        )?;
+        diff_parents(&mut cs, &POLICIES, &base.policies, &edited.policies)?;
+        diff_parents(&mut cs, &LISTS, &base.filter_lists, &edited.filter_lists)?;
 
         let (bs, es) = (settings(base), settings(edited));
         if bs != es {
@@ -271,36 +238,14 @@ pub fn decompose(s: &Snapshot) -> Result<BTreeMap<Key, Object>, StoreError> {
         parent: String::new(),
         pos: pos as u64,
     };
-    let policy_keys = keys_of(policies.iter().map(|p| p.id));
-    for (i, (p, key)) in policies.iter().zip(policy_keys).enumerate() {
-        for (j, r) in p.rules.iter().enumerate() {
-            let k = Key {
-                kind: Kind::Rule,
-                parent: key.clone(),
-                pos: j as u64,
-            };
-            out.insert(k, rule_object(r)?);
-        }
-        out.insert(top(Kind::Policy, i), policy_object(p, &key)?);
-    }
+    put_parents(&mut out, &POLICIES, policies)?;
     for (i, a) in filter_actions.iter().enumerate() {
         out.insert(top(Kind::FilterAction, i), action_object(a)?);
     }
     for (i, d) in dynamic.iter().enumerate() {
         out.insert(top(Kind::Dynamic, i), dynamic_object(d)?);
     }
-    let list_keys = keys_of(filter_lists.iter().map(|l| l.id));
-    for (i, (l, key)) in filter_lists.iter().zip(list_keys).enumerate() {
-        for (j, f) in l.filters.iter().enumerate() {
-            let k = Key {
-                kind: Kind::Filter,
-                parent: key.clone(),
-                pos: j as u64,
-            };
-            out.insert(k, filter_object(f)?);
-        }
-        out.insert(top(Kind::FilterList, i), list_object(l, &key)?);
-    }
+    put_parents(&mut out, &LISTS, filter_lists)?;
     let settings = Settings {
         assigned: *assigned,
         host: host.clone(),
@@ -655,12 +600,58 @@ struct Parents<P, C> {
     object: fn(&C) -> Result<Object, StoreError>,
 }
 
+const POLICIES: Parents<Policy, Rule> = Parents {
+    kind: Kind::Policy,
+    child: Kind::Rule,
+    id: |p: &Policy| p.id,
+    same: same_policy_header,
+    children: |p: &Policy| &p.rules,
+    header: policy_object,
+    object: rule_object,
+};
+
+const LISTS: Parents<FilterList, Filter> = Parents {
+    kind: Kind::FilterList,
+    child: Kind::Filter,
+    id: |l: &FilterList| l.id,
+    same: same_header,
+    children: |l: &FilterList| &l.filters,
+    header: list_object,
+    object: filter_object,
+};
+
+/// Every parent's header and each of its children, keyed.
+fn put_parents<P, C>(
+    out: &mut BTreeMap<Key, Object>,
+    how: &Parents<P, C>,
+    items: &[P],
+) -> Result<(), StoreError> {
+    let keys = keys_of(items.iter().map(how.id));
+    for (i, (item, key)) in items.iter().zip(keys).enumerate() {
+        for (j, c) in (how.children)(item).iter().enumerate() {
+            let k = Key {
+                kind: how.child,
+                parent: key.clone(),
+                pos: j as u64,
+            };
+            out.insert(k, (how.object)(c)?);
+        }
+        let k = Key {
+            kind: how.kind,
+            parent: String::new(),
+            pos: i as u64,
+        };
+        out.insert(k, (how.header)(item, &key)?);
+    }
+    Ok(())
+}
+
 /// The changes to parents and their children. Headers follow positions; children follow
 /// their parent's key, not its position, so inserting a list (or a policy) does not
 /// rewrite every filter (or rule) after it.
 fn diff_parents<P, C: PartialEq>(
     cs: &mut ChangeSet,
-    how: Parents<P, C>,
+    how: &Parents<P, C>,
     base: &[P],
     edited: &[P],
 ) -> Result<(), StoreError> {
