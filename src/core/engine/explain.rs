@@ -124,7 +124,13 @@ pub fn explain(
     peer: Option<Peer>,
 ) -> Result<Explanation, PacketError> {
     let packet_dir = packet_direction(table, p)?;
-    let matching: Vec<&Row> = table.rows.iter().filter(|r| r.header.matches(p)).collect();
+    let matching: Vec<&Row> = table
+        .headers()
+        .iter()
+        .zip(&table.rows)
+        .filter(|(h, _)| h.matches(p))
+        .map(|(_, r)| r)
+        .collect();
     let Some((decider, rest)) = matching.split_first() else {
         return Ok(no_match(p, packet_dir, peer));
     };

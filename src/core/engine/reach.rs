@@ -158,6 +158,7 @@ pub fn reach(table: &EffectiveTable, space: &HeaderSpace) -> Result<Vec<ReachIte
     };
     let srcs = expand(space.src)?;
     let dsts = expand(space.dst)?;
+    let headers = table.headers();
     let mut reported = vec![false; table.rows.len()];
     let mut no_match_reported = false;
     let mut items: Vec<ReachItem> = Vec::new();
@@ -174,13 +175,14 @@ pub fn reach(table: &EffectiveTable, space: &HeaderSpace) -> Result<Vec<ReachIte
             // packet of it, and only their edges split it into cells.
             // What the rest needs of each is copied into one vector: the rows are spread
             // over a table that outgrows the caches, and are not read again.
-            let meets: Vec<Met> = table
-                .rows
+            let meets: Vec<Met> = headers
                 .iter()
-                .filter_map(|r| {
+                .zip(&table.rows)
+                .filter_map(|(h, r)| {
+                    let meet = sub.meet(h)?;
                     Some(Met {
-                        meet: sub.meet(&r.header)?,
-                        header: r.header,
+                        meet,
+                        header: *h,
                         index: r.index,
                         action: r.action,
                     })
@@ -188,7 +190,15 @@ pub fn reach(table: &EffectiveTable, space: &HeaderSpace) -> Result<Vec<ReachIte
                 .collect();
             // Only those rows can match a packet of this part, so only they are indexed.
             let (index, repeated) = FirstMatch::new(meets.iter().map(|m| (m.index, &m.header)));
-            let grid = Grid::new(&sub, meets.iter().map(|m| &m.meet));
+            // A row repeating an earlier header meets the space the same way: its edges
+            // are already in the grid.
+            let distinct: Vec<&Sub> = meets
+                .iter()
+                .zip(&repeated)
+                .filter(|(_, r)| !**r)
+                .map(|(m, _)| &m.meet)
+                .collect();
+            let grid = Grid::new(&sub, distinct.iter().copied());
             for (m, repeated) in meets.iter().zip(repeated) {
                 // A row with the header of an earlier one decides nothing: known from the
                 // index's build, without a lookup per shape.

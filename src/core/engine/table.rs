@@ -266,6 +266,11 @@ pub struct EffectiveTable {
     /// The host context the table was built for (servers, names), for `check`.
     #[serde(skip)]
     pub host: HostContext,
+    /// Every row's header in one array, for the scans that test each row (`explain`,
+    /// `reach`): 20 bytes a row to read instead of a 136-byte row, which on a table of
+    /// 100,000 rows is the difference between 2 MB and 13.6 MB through the caches.
+    #[serde(skip)]
+    header_column: Vec<Header>,
 }
 
 impl EffectiveTable {
@@ -362,6 +367,7 @@ impl EffectiveTable {
         for (i, r) in rows.iter_mut().enumerate() {
             r.index = i;
         }
+        let header_column = rows.iter().map(|r| r.header).collect();
         EffectiveTable {
             profile: context.profile,
             no_default_exempt: context.no_default_exempt,
@@ -373,6 +379,18 @@ impl EffectiveTable {
             exemption_rows: exemption_count,
             context,
             host: host.clone(),
+            header_column,
+        }
+    }
+
+    /// The rows' headers, in row order. From the array built with the table; a table
+    /// whose rows were pushed or removed by hand since (tests do) gets them afresh. The
+    /// table is built, not edited: no code rewrites a row's header in place.
+    pub fn headers(&self) -> std::borrow::Cow<'_, [Header]> {
+        if self.header_column.len() == self.rows.len() {
+            std::borrow::Cow::Borrowed(&self.header_column)
+        } else {
+            std::borrow::Cow::Owned(self.rows.iter().map(|r| r.header).collect())
         }
     }
 
@@ -588,4 +606,51 @@ fn exemption_rows(ctx: &ResolvedContext) -> Vec<Row> {
         }
     }
     rows
+}
+
+#[cfg(test)]
+mod header_column_tests {
+    use std::net::Ipv4Addr;
+
+    use crate::core::enforce::testing::kb811832_table;
+    use crate::core::engine::header::{Header, Net};
+    use crate::core::engine::{Packet, explain};
+
+    /// The header array follows the rows: built with the table, and made afresh when rows
+    /// were pushed by hand, so a scan through it sees a pushed row (`explain` decides a
+    /// packet by it).
+    #[test]
+    fn headers_follow_rows_pushed_after_the_build() {
+        let mut t = kb811832_table(Some(1));
+        let built: Vec<Header> = t.rows.iter().map(|r| r.header).collect();
+        assert_eq!(t.headers().as_ref(), built.as_slice());
+        assert!(matches!(t.headers(), std::borrow::Cow::Borrowed(_)));
+
+        let host = Net {
+            addr: u32::from(Ipv4Addr::new(10, 10, 1, 2)),
+            prefix: 32,
+        };
+        let peer = Net {
+            addr: u32::from(Ipv4Addr::new(198, 51, 100, 7)),
+            prefix: 32,
+        };
+        let mut first = t.rows[t.exemption_rows].clone();
+        first.header = Header::new(peer, host, 17, 0, 7777);
+        first.index = 0;
+        t.rows.insert(0, first);
+        for (i, r) in t.rows.iter_mut().enumerate() {
+            r.index = i;
+        }
+        assert_eq!(t.headers().len(), t.rows.len());
+        assert_eq!(t.headers()[0], Header::new(peer, host, 17, 0, 7777));
+        let p = Packet::v4(
+            17,
+            Ipv4Addr::new(198, 51, 100, 7),
+            1025,
+            Ipv4Addr::new(10, 10, 1, 2),
+            7777,
+        );
+        let e = explain(&t, &p, None).expect("explain");
+        assert_eq!(e.trail.first().map(|i| i.row), Some(0));
+    }
 }
