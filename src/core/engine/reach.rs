@@ -185,6 +185,7 @@ pub fn reach(table: &EffectiveTable, space: &HeaderSpace) -> Result<Vec<ReachIte
                         header: *h,
                         index: r.index,
                         action: r.action,
+                        row: r,
                     })
                 })
                 .collect();
@@ -211,7 +212,7 @@ pub fn reach(table: &EffectiveTable, space: &HeaderSpace) -> Result<Vec<ReachIte
                 }
                 if let Some(p) = grid.find(table, &m.meet, |p| index.first(p) == Some(m.index)) {
                     reported[m.index] = true;
-                    items.push(item(table.rows.get(m.index), p));
+                    items.push(item(Some(m.row), p));
                 }
             }
             if !no_match_reported
@@ -226,12 +227,14 @@ pub fn reach(table: &EffectiveTable, space: &HeaderSpace) -> Result<Vec<ReachIte
     Ok(items)
 }
 
-/// A row that meets a part of the space: its position, action and header, and the meet.
-struct Met {
+/// A row that meets a part of the space: its position, action and header, and the meet
+/// (the row itself is read again only if it is reported).
+struct Met<'a> {
     index: usize,
     action: Behavior,
     header: Header,
     meet: Sub,
+    row: &'a Row,
 }
 
 /// The explain question ("which row decides this packet first?") without a scan: rows

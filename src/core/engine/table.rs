@@ -277,27 +277,8 @@ pub struct EffectiveTable {
 }
 
 /// `EffectiveTable::headers`' array: derived from the rows, so not part of the table's
-/// value (equality ignores it, a clone starts without it).
-#[derive(Default)]
-struct HeaderColumn(std::sync::OnceLock<Vec<Header>>);
-
-impl Clone for HeaderColumn {
-    fn clone(&self) -> Self {
-        HeaderColumn::default()
-    }
-}
-
-impl PartialEq for HeaderColumn {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-
-impl std::fmt::Debug for HeaderColumn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("HeaderColumn")
-    }
-}
+/// value.
+type HeaderColumn = crate::core::model::Derived<std::sync::OnceLock<Vec<Header>>>;
 
 impl EffectiveTable {
     /// Builds the table of `policy` (or the assigned policy when `None`) plus the dynamic

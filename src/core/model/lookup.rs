@@ -20,11 +20,35 @@ use std::sync::Mutex;
 use super::Id;
 
 /// Positions by id, one table per kind of object.
+pub type LookupCache = Derived<Mutex<Tables>>;
+
+/// State derived from a value and kept with it (a cache): not part of the value, so
+/// equality ignores it, a clone starts without it, and `Debug` names it only.
 #[derive(Default)]
-pub struct LookupCache(Mutex<Tables>);
+pub struct Derived<T: Default>(pub T);
+
+impl<T: Default> Clone for Derived<T> {
+    fn clone(&self) -> Self {
+        Derived::default()
+    }
+}
+
+impl<T: Default> PartialEq for Derived<T> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl<T: Default> Eq for Derived<T> {}
+
+impl<T: Default> std::fmt::Debug for Derived<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Derived")
+    }
+}
 
 #[derive(Default)]
-struct Tables {
+pub struct Tables {
     lists: Positions,
     actions: Positions,
     policies: Positions,
@@ -69,7 +93,7 @@ impl Positions {
     }
 }
 
-impl LookupCache {
+impl Derived<Mutex<Tables>> {
     /// The position of the item whose id is `id`, as `items.iter().position` gives it.
     /// (Two objects with one id make an invalid store, which `check` reports; of those the
     /// first is found unless the vector was rewritten in place since the last rebuild.)
@@ -104,26 +128,6 @@ impl LookupCache {
             table.rebuild(items, &id_of);
         }
         found
-    }
-}
-
-impl Clone for LookupCache {
-    fn clone(&self) -> Self {
-        LookupCache::default()
-    }
-}
-
-impl PartialEq for LookupCache {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-
-impl Eq for LookupCache {}
-
-impl std::fmt::Debug for LookupCache {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("LookupCache")
     }
 }
 

@@ -20,7 +20,7 @@ pub use dynamic::{
 };
 pub use filter::{Filter, FilterList};
 pub use host::{BootMode, HostContext, Interface, OsProfile};
-pub use lookup::LookupCache;
+pub use lookup::{Derived, LookupCache};
 pub use policy::{
     AuthMethod, ConnectionType, DEFAULT_POLL_MINUTES, DefaultResponse, DhGroup, KeyExchange,
     MainModeMethod, Policy, Rule,
