@@ -169,29 +169,43 @@ fn one_command_from_the_shell() {
     assert!(r.stderr.contains("netsh:1:"), "{}", r.stderr);
 }
 
-/// The whole command quoted as one argument reads as the line it is, quotes included.
+/// The whole command quoted as one argument reads as the line it is, quotes included: the
+/// same policy as the words of `one_command_from_the_shell` give.
 #[test]
 fn one_command_in_one_argument() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let store = tmp.path().join("store");
+    let line = "ipsec static add policy name=\"Block all\" assign=yes";
+    ipsedit(&store, &["netsh", line]).ok();
+    let words = tmp.path().join("words");
     ipsedit(
-        &store,
+        &words,
         &[
             "netsh",
-            "ipsec static add policy name=\"Block all\" assign=yes",
+            "ipsec",
+            "static",
+            "add",
+            "policy",
+            "name=Block all",
+            "assign=yes",
         ],
     )
     .ok();
-    let r = ipsedit(
-        &store,
-        &["netsh", "ipsec static show policy name=\"Block all\""],
-    );
-    r.ok();
+    let show = ["netsh", "ipsec static show policy name=\"Block all\""];
+    let (a, b) = (ipsedit(&store, &show), ipsedit(&words, &show));
+    a.ok();
     assert!(
-        r.stdout.contains("Assigned               : YES"),
+        a.stdout.contains("Assigned               : YES"),
         "{}",
-        r.stdout
+        a.stdout
     );
+    let no_guid = |t: &str| -> String {
+        t.lines()
+            .filter(|l| !l.starts_with("GUID"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(no_guid(&a.stdout), no_guid(&b.stdout));
     // A line break inside is not a second command.
     let r = ipsedit(
         &store,
