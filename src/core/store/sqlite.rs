@@ -238,7 +238,10 @@ impl SqliteStore {
             // A save looks rows up by key all over the tables: through a memory map (up
             // to 256 MiB) each page is read once. A load reads the table once in storage
             // order, where pread is as fast and its pages do not count in the process's
-            // memory (a map of a 150 MB database did: 290 MB resident for `show`).
+            // memory (a map of a 150 MB database did: 290 MB resident for `show`). The
+            // page cache (128 MiB at most, allocated as used) holds a large transaction,
+            // which otherwise spilled to the WAL and was read back (import of 100,000
+            // terms: sys time 6.4 -> 2.4 s).
             conn.execute_batch("PRAGMA mmap_size = 268435456; PRAGMA cache_size = -131072;")
                 .map_err(|e| self.err(e))?;
             conn.execute_batch(SCHEMA).map_err(|e| self.err(e))?;
